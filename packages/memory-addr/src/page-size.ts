@@ -9,9 +9,9 @@ export const PAGE_SHIFT = 12;
 
 /** The three x86_64 page sizes, by name. */
 export const PageSize = {
-  Size4K: PAGE_SIZE_4K,
-  Size2M: PAGE_SIZE_2M,
-  Size1G: PAGE_SIZE_1G,
+  Size4K: 0x1000,
+  Size2M: 0x20_0000,
+  Size1G: 0x4000_0000,
 } as const;
 export type PageSize = (typeof PageSize)[keyof typeof PageSize];
 
