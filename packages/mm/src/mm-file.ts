@@ -1,0 +1,122 @@
+import { PAGE_SIZE_4K } from '@vmem/memory-addr';
+
+/**
+ * A file as the address space needs it: an identity (what maps prints), a size,
+ * and page-granular content. Pages are read into and written from the caller's
+ * 4 KiB buffer; bytes past the end of the file read as zero.
+ */
+export interface MmFile {
+  readonly path: string;
+  /** Device as maps prints it, `MM:mm` in hex, e.g. `fe:00`. */
+  readonly dev: string;
+  readonly ino: number;
+  /** Size in bytes. */
+  readonly size: number;
+  /** Whether the open file description may be read / written (O_RDONLY vs O_RDWR). */
+  readonly readable: boolean;
+  readonly writable: boolean;
+  /** True once the file was unlinked: maps then prints ` (deleted)` after the path. */
+  readonly deleted: boolean;
+  /** Fill `dest` (4096 bytes) with page `pgoff` of the file (zeros past the end). */
+  readPage(pgoff: number, dest: Uint8Array): void;
+  /** Store `src` (4096 bytes) as page `pgoff`; bytes past the file's size are not kept. */
+  writePage(pgoff: number, src: Uint8Array): void;
+}
+
+export interface MemoryFileOptions {
+  path: string;
+  dev?: string;
+  ino: number;
+  size?: number;
+  readable?: boolean;
+  writable?: boolean;
+  /** Initial content: called once per page on first read, fills the 4096-byte page. */
+  fill?: (pgoff: number, page: Uint8Array) => void;
+}
+
+/** An in-memory file: sparse pages, created on first access. */
+export class MemoryFile implements MmFile {
+  readonly path: string;
+  readonly dev: string;
+  readonly ino: number;
+  readonly readable: boolean;
+  readonly writable: boolean;
+  deleted: boolean;
+  private _size: number;
+  private readonly pages = new Map<number, Uint8Array>();
+  private readonly fill: ((pgoff: number, page: Uint8Array) => void) | undefined;
+  private fillLimit: number;
+
+  constructor(options: MemoryFileOptions) {
+    if (typeof options.path !== 'string') throw new TypeError(`path must be a string, got ${options.path}`);
+    if (!Number.isSafeInteger(options.ino) || options.ino < 0) {
+      throw new RangeError(`ino must be a non-negative integer, got ${options.ino}`);
+    }
+    const size = options.size ?? 0;
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`size must be a non-negative integer, got ${size}`);
+    this.path = options.path;
+    this.dev = options.dev ?? '00:00';
+    this.ino = options.ino;
+    this._size = size;
+    this.readable = options.readable ?? true;
+    this.writable = options.writable ?? true;
+    this.deleted = false;
+    this.fill = options.fill;
+    this.fillLimit = size;
+  }
+
+  get size(): number {
+    return this._size;
+  }
+
+  private page(pgoff: number): Uint8Array {
+    let page = this.pages.get(pgoff);
+    if (page === undefined) {
+      page = new Uint8Array(PAGE_SIZE_4K);
+      const base = pgoff * PAGE_SIZE_4K;
+      if (this.fill && base < this.fillLimit) {
+        this.fill(pgoff, page);
+        if (base + PAGE_SIZE_4K > this.fillLimit) page.fill(0, this.fillLimit - base);
+      }
+      this.pages.set(pgoff, page);
+    }
+    return page;
+  }
+
+  readPage(pgoff: number, dest: Uint8Array): void {
+    if (pgoff * PAGE_SIZE_4K >= this._size) {
+      dest.fill(0, 0, PAGE_SIZE_4K);
+      return;
+    }
+    dest.set(this.page(pgoff));
+  }
+
+  writePage(pgoff: number, src: Uint8Array): void {
+    const base = pgoff * PAGE_SIZE_4K;
+    if (base >= this._size) return;
+    const page = this.page(pgoff);
+    page.set(src.subarray(0, PAGE_SIZE_4K));
+    if (base + PAGE_SIZE_4K > this._size) page.fill(0, this._size - base);
+  }
+
+  /** ftruncate: shrinking drops content past the end; growing adds zero bytes. */
+  truncate(size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`size must be a non-negative integer, got ${size}`);
+    if (size < this._size) {
+      for (const pgoff of [...this.pages.keys()]) {
+        if (pgoff * PAGE_SIZE_4K >= size) this.pages.delete(pgoff);
+      }
+      const last = Math.floor(size / PAGE_SIZE_4K);
+      const page = this.pages.get(last);
+      if (page) page.fill(0, size - last * PAGE_SIZE_4K);
+      // Content from `fill` never reappears past a size the file once shrank to.
+      if (size < this.fillLimit) this.fillLimit = size;
+    }
+    this._size = size;
+  }
+
+  /** Mark the file unlinked (maps shows ` (deleted)`). */
+  unlink(): void {
+    this.deleted = true;
+  }
+}

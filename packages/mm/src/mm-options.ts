@@ -1,0 +1,71 @@
+/** Resource limits that mm enforces (bytes; Infinity for RLIM_INFINITY). */
+export interface Rlimits {
+  stack: number;
+  data: number;
+  as: number;
+  memlock: number;
+}
+
+/** The knobs of an address space that Linux takes from sysctls, rlimits and the exec. */
+export interface MmLayout {
+  /** Highest user address + 1 (TASK_SIZE). */
+  taskSize: number;
+  /** Top of the top-down mmap area. */
+  mmapBase: number;
+  /** Bottom of the legacy (bottom-up) area, TASK_UNMAPPED_BASE. */
+  mmapLegacyBase: number;
+  /** /proc/sys/vm/mmap_min_addr. */
+  mmapMinAddr: number;
+  /** Gap kept below a grows-down mapping (stack_guard_gap). */
+  stackGuardGap: number;
+  startBrk: number;
+  brk: number;
+  /** An address inside the initial stack (mm->start_stack), or 0 for none. */
+  startStack: number;
+  /** /proc/sys/vm/max_map_count. */
+  maxMapCount: number;
+  /** /proc/sys/vm/overcommit_memory. */
+  overcommitMemory: 0 | 1 | 2;
+  /** CAP_SYS_RAWIO (mappings below mmap_min_addr) and CAP_IPC_LOCK (mlock limits). */
+  capSysRawio: boolean;
+  capIpcLock: boolean;
+}
+
+export const DEFAULT_TASK_SIZE = 0x7fff_ffff_f000;
+
+/** x86_64 defaults with randomization off and an 8 MiB stack limit. */
+export const DEFAULT_LAYOUT: Readonly<MmLayout> = Object.freeze({
+  taskSize: DEFAULT_TASK_SIZE,
+  mmapBase: 0x7fff_f7ff_f000,
+  mmapLegacyBase: 0x2aaa_aaaa_b000,
+  mmapMinAddr: 0x1_0000,
+  stackGuardGap: 0x10_0000,
+  startBrk: 0,
+  brk: 0,
+  startStack: 0,
+  maxMapCount: 65530,
+  overcommitMemory: 0,
+  capSysRawio: false,
+  capIpcLock: false,
+} satisfies MmLayout);
+
+export const DEFAULT_RLIMITS: Readonly<Rlimits> = Object.freeze({
+  stack: 8 * 1024 * 1024,
+  data: Number.POSITIVE_INFINITY,
+  as: Number.POSITIVE_INFINITY,
+  memlock: 8 * 1024 * 1024,
+});
+
+/**
+ * arch/x86/mm/mmap.c: mmap_base = PAGE_ALIGN(task_size - gap), the gap being the
+ * stack rlimit plus the guard gap, clamped to [128 MiB, 5/6 of task_size].
+ */
+export function computeMmapBase(taskSize: number, stackRlimit: number, stackGuardGap: number): number {
+  const min = 128 * 1024 * 1024;
+  const max = Math.floor((taskSize / 6) * 5);
+  let gap = stackRlimit === Number.POSITIVE_INFINITY ? max : stackRlimit + stackGuardGap;
+  // arch/x86/mm/mmap.c adds the stack randomization pad only with randomization on.
+  if (gap < min) gap = min;
+  else if (gap > max) gap = max;
+  return Math.floor((taskSize - gap) / 4096) * 4096;
+}

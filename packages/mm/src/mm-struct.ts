@@ -1,0 +1,984 @@
+import { MAP, PROT, type ErrnoResult, errnoResult, LEGACY_MAP_MASK } from './linux-abi.js';
+import type { MmFile } from './mm-file.js';
+import { MemoryFile } from './mm-file.js';
+import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
+import { DEFAULT_LAYOUT, DEFAULT_RLIMITS, type MmLayout, type Rlimits } from './mm-options.js';
+import { PageCache } from './page-cache.js';
+import { MapPteStore, PTE_BITS, type PteStore, pteBits, pteEntry, ptePfn } from './pte-store.js';
+import { addU64, checkArg, clampHuge, gtU64, isZero, pageAlignU64, type U64Arg } from './u64-arg.js';
+import { AnonVma, VmArea } from './vm-area.js';
+import {
+  VM,
+  VM_ACCESS_FLAGS,
+  VM_DATA_DEFAULT_FLAGS,
+  VM_IGNORE_MERGE,
+  VM_MAY_SHIFT,
+  VM_SPECIAL,
+  vmFlagsFromProt,
+} from './vm-flags.js';
+import { VmaIndex } from './vma-index.js';
+
+const PAGE = 4096;
+const PMD_SIZE = 0x20_0000;
+/** DEFAULT_MAP_WINDOW for 4-level paging: the user half minus the guard page. */
+const DEFAULT_MAP_WINDOW = 0x7fff_ffff_f000;
+
+/** How a memory access ended: a value or a fault, as a signal would report it. */
+export type FaultCode = 'SEGV_MAPERR' | 'SEGV_ACCERR' | 'BUS_ADRERR' | 'SI_KERNEL';
+export interface Fault {
+  readonly signal: 'SIGSEGV' | 'SIGBUS';
+  readonly code: FaultCode;
+}
+const FAULTS: Record<FaultCode, Fault> = {
+  SEGV_MAPERR: Object.freeze({ signal: 'SIGSEGV', code: 'SEGV_MAPERR' }),
+  SEGV_ACCERR: Object.freeze({ signal: 'SIGSEGV', code: 'SEGV_ACCERR' }),
+  BUS_ADRERR: Object.freeze({ signal: 'SIGBUS', code: 'BUS_ADRERR' }),
+  SI_KERNEL: Object.freeze({ signal: 'SIGSEGV', code: 'SI_KERNEL' }),
+};
+const OOM: ErrnoResult = errnoResult('ENOMEM');
+
+export interface MmStructOptions {
+  layout?: Partial<MmLayout>;
+  rlimits?: Partial<Rlimits>;
+  /** Reference-counted frames shared by every process of the machine. */
+  frames: MmFrameSource;
+  memory: MmPhysicalMemory;
+  /** The machine's page cache; by default a new one over `frames`/`memory`. */
+  pageCache?: PageCache;
+  /** Page-table backend; by default a MapPteStore. */
+  pteStore?: PteStore;
+}
+
+/** Attributes a new or modified range would have, checked against neighbours for a merge. */
+interface MergeCandidate {
+  flags: number;
+  file: MmFile | null;
+  anonVma: AnonVma | null;
+  /** pgoff of the candidate's first page. */
+  pgoff: number;
+  start: number;
+  end: number;
+}
+
+let shmemInode = 1;
+
+/**
+ * One address space with Linux x86_64 semantics (mm_struct): VMAs, the program
+ * break, accounting, and page-level memory behind a page-table backend.
+ */
+export class MmStruct {
+  readonly layout: MmLayout;
+  readonly rlimits: Rlimits;
+  readonly vmas: VmaIndex = new VmaIndex();
+  readonly pageCache: PageCache;
+  readonly frames: MmFrameSource;
+  readonly memory: MmPhysicalMemory;
+  readonly ptes: PteStore;
+  /** Current program break (as last set, maybe unaligned). */
+  brk: number;
+  readonly startBrk: number;
+  /** Pages mapped (total_vm), locked (locked_vm), data (data_vm), stack (stack_vm), exec (exec_vm). */
+  totalVm = 0;
+  lockedVm = 0;
+  dataVm = 0;
+  stackVm = 0;
+  execVm = 0;
+  /** The shared zero page (mapped read-only for reads of untouched anonymous memory). */
+  private zeroPfn = -1;
+
+  constructor(options: MmStructOptions) {
+    this.layout = { ...DEFAULT_LAYOUT, ...options.layout };
+    this.rlimits = { ...DEFAULT_RLIMITS, ...options.rlimits };
+    this.frames = options.frames;
+    this.memory = options.memory;
+    this.pageCache = options.pageCache ?? new PageCache(options.frames, options.memory);
+    this.ptes = options.pteStore ?? new MapPteStore();
+    this.brk = this.layout.brk;
+    this.startBrk = this.layout.startBrk;
+  }
+
+  get mapCount(): number {
+    return this.vmas.count;
+  }
+
+  // ------------------------------------------------------------------ accounting
+
+  /** mm/mmap.c: may_expand_vm. */
+  private mayExpandVm(flags: number, pages: number): boolean {
+    if ((this.totalVm + pages) * PAGE > this.rlimits.as) return false;
+    if (isDataMapping(flags) && (this.dataVm + pages) * PAGE > this.rlimits.data) return false;
+    return true;
+  }
+
+  /** mm/mmap.c: vm_stat_account. */
+  private statAccount(flags: number, pages: number): void {
+    this.totalVm += pages;
+    if ((flags & (VM.EXEC | VM.WRITE | VM.GROWSDOWN)) === VM.EXEC) this.execVm += pages;
+    else if (flags & VM.GROWSDOWN) this.stackVm += pages;
+    else if (isDataMapping(flags)) this.dataVm += pages;
+  }
+
+  private accountAdd(vma: VmArea): void {
+    this.statAccount(vma.flags, vma.pages);
+    if (vma.flags & VM.LOCKED) this.lockedVm += vma.pages;
+  }
+
+  private accountRemove(flags: number, pages: number): void {
+    this.statAccount(flags, -pages);
+    if (flags & VM.LOCKED) this.lockedVm -= pages;
+  }
+
+  // ------------------------------------------------------------- VMA primitives
+
+  /** Add an existing mapping as it stands (initial state, exec). */
+  insertVma(vma: VmArea): void {
+    this.vmas.insert(vma);
+    this.accountAdd(vma);
+  }
+
+  /** Remove a VMA without touching its pages (a sync delta moves it back in). */
+  removeVma(vma: VmArea): void {
+    this.vmas.remove(vma);
+    this.accountRemove(vma.flags, vma.pages);
+  }
+
+  /** Give `vma` an anon_vma as its first anonymous fault would (anon_vma_prepare). */
+  prepareAnonVma(vma: VmArea): void {
+    this.anonVmaPrepare(vma);
+  }
+
+  /** mm/vma.c: split_vma without the map-count check; returns the new upper part. */
+  private splitAt(vma: VmArea, addr: number): VmArea {
+    const upper = vma.clone();
+    upper.start = addr;
+    upper.pgoff = vma.pgoff + (addr - vma.start) / PAGE;
+    this.vmas.remove(vma);
+    vma.end = addr;
+    this.vmas.insert(vma);
+    this.vmas.insert(upper);
+    return upper;
+  }
+
+  /** mm/vma.c: is_mergeable_vma + is_mergeable_anon_vma for `vma` and a candidate. */
+  private mergeable(vma: VmArea, c: MergeCandidate): boolean {
+    if (vma.special !== null || vma.flags & VM_SPECIAL) return false;
+    if ((vma.flags ^ c.flags) & ~VM_IGNORE_MERGE) return false;
+    if (vma.file !== c.file) return false;
+    return vma.anonVma === null || c.anonVma === null || vma.anonVma === c.anonVma;
+  }
+
+  /** mm/vma.c: can_vma_merge_after (prev ends where the candidate starts). */
+  private canMergeAfter(prev: VmArea | undefined, c: MergeCandidate): prev is VmArea {
+    return (
+      prev !== undefined &&
+      prev.end === c.start &&
+      this.mergeable(prev, c) &&
+      prev.pgoff + prev.pages === c.pgoff
+    );
+  }
+
+  /** mm/vma.c: can_vma_merge_before (next starts where the candidate ends). */
+  private canMergeBefore(next: VmArea | undefined, c: MergeCandidate): next is VmArea {
+    return (
+      next !== undefined &&
+      next.start === c.end &&
+      this.mergeable(next, c) &&
+      c.pgoff + (c.end - c.start) / PAGE === next.pgoff
+    );
+  }
+
+  private static anonCompatible(a: VmArea, b: VmArea): boolean {
+    return a.anonVma === null || b.anonVma === null || a.anonVma === b.anonVma;
+  }
+
+  /**
+   * mm/vma.c: vma_merge_new_range. Extend a neighbour over [start, end) instead of
+   * creating a VMA; returns the VMA now covering it, or undefined.
+   */
+  private mergeNewRange(c: MergeCandidate): VmArea | undefined {
+    if (c.flags & VM_SPECIAL) return undefined;
+    const prev = this.vmas.findPrev(c.start);
+    const next = this.vmas.findVma(c.end);
+    const left = this.canMergeAfter(prev, c);
+    let right = this.canMergeBefore(next, c);
+    if (left && right && !MmStruct.anonCompatible(prev, next as VmArea)) right = false;
+    if (left) {
+      if (right) {
+        const n = next as VmArea;
+        this.vmas.remove(n);
+        prev.end = n.end;
+        prev.anonVma ??= n.anonVma;
+      } else {
+        prev.end = c.end;
+      }
+      prev.anonVma ??= c.anonVma;
+      return prev;
+    }
+    if (right) {
+      const n = next as VmArea;
+      this.vmas.remove(n);
+      n.start = c.start;
+      n.pgoff = c.pgoff;
+      n.anonVma ??= c.anonVma;
+      this.vmas.insert(n);
+      return n;
+    }
+    return undefined;
+  }
+
+  /**
+   * mm/vma.c: vma_modify (vma_merge_existing_range, else split). Gives [start, end)
+   * of `vma` the flags `newFlags`, merging with a neighbour where Linux would.
+   * Returns the VMA that now covers [start, end).
+   */
+  private modifyFlags(vma: VmArea, start: number, end: number, newFlags: number): VmArea {
+    const c: MergeCandidate = {
+      flags: newFlags,
+      file: vma.file,
+      anonVma: vma.anonVma,
+      pgoff: vma.pgoff + (start - vma.start) / PAGE,
+      start,
+      end,
+    };
+    const leftSide = start === vma.start;
+    const rightSide = end === vma.end;
+    if (!(newFlags & VM_SPECIAL) && vma.special === null && (leftSide || rightSide)) {
+      const prev = leftSide ? this.vmas.prev(vma) : undefined;
+      const next = rightSide ? this.vmas.next(vma) : undefined;
+      const mergeLeft = leftSide && this.canMergeAfter(prev, c);
+      let mergeRight = rightSide && this.canMergeBefore(next, c);
+      if (mergeLeft && mergeRight && !MmStruct.anonCompatible(prev as VmArea, next as VmArea)) {
+        mergeRight = false;
+      }
+      if (mergeLeft) {
+        const p = prev as VmArea;
+        p.anonVma ??= mergeRight ? ((next as VmArea).anonVma ?? vma.anonVma) : vma.anonVma;
+        if (mergeRight) {
+          const n = next as VmArea;
+          this.vmas.remove(vma);
+          this.vmas.remove(n);
+          p.end = n.end;
+        } else if (rightSide) {
+          this.vmas.remove(vma);
+          p.end = end;
+        } else {
+          // prev grows over [start, end); vma keeps the rest.
+          this.vmas.remove(vma);
+          vma.pgoff += (end - vma.start) / PAGE;
+          vma.start = end;
+          p.end = end;
+          this.vmas.insert(vma);
+        }
+        return p;
+      }
+      if (mergeRight) {
+        const n = next as VmArea;
+        n.anonVma ??= vma.anonVma;
+        this.vmas.remove(n);
+        if (leftSide) {
+          this.vmas.remove(vma);
+        } else {
+          vma.end = start;
+        }
+        n.pgoff -= (n.start - start) / PAGE;
+        n.start = start;
+        this.vmas.insert(n);
+        return n;
+      }
+    }
+    let middle = vma;
+    if (middle.start < start) middle = this.splitAt(middle, start);
+    if (middle.end > end) this.splitAt(middle, end);
+    middle.flags = newFlags;
+    return middle;
+  }
+
+  // -------------------------------------------------------- get_unmapped_area
+
+  /** mm/mmap.c: unmapped_area_topdown. Returns the address or -1. */
+  private unmappedAreaTopdown(length: number, lowLimit: number, highLimit: number, alignMask: number, alignOffset: number): number {
+    const searchLength = length + alignMask;
+    if (lowLimit < this.layout.mmapMinAddr) lowLimit = this.layout.mmapMinAddr;
+    for (;;) {
+      if (highLimit - 1 < lowLimit) return -1;
+      const last = this.vmas.emptyAreaRev(lowLimit, highLimit - 1, searchLength);
+      if (last < 0) return -1;
+      let gap = last + 1 - length;
+      gap -= mod(gap - alignOffset, alignMask + 1);
+      const gapEnd = last;
+      const next = this.vmas.findVma(last + 1);
+      if (next !== undefined && next.flags & VM.GROWSDOWN) {
+        const startGap = this.vmStartGap(next);
+        if (startGap <= gapEnd) {
+          highLimit = startGap;
+          continue;
+        }
+      }
+      return gap;
+    }
+  }
+
+  /** mm/mmap.c: unmapped_area (bottom-up). Returns the address or -1. */
+  private unmappedArea(length: number, lowLimit: number, highLimit: number, alignMask: number, alignOffset: number): number {
+    const searchLength = length + alignMask;
+    if (lowLimit < this.layout.mmapMinAddr) lowLimit = this.layout.mmapMinAddr;
+    for (;;) {
+      if (highLimit - 1 < lowLimit) return -1;
+      const index = this.vmas.emptyArea(lowLimit, highLimit - 1, searchLength);
+      if (index < 0) return -1;
+      let gap = index;
+      gap += mod(alignOffset - gap, alignMask + 1);
+      const next = this.vmas.findVma(gap);
+      if (next !== undefined && next.flags & VM.GROWSDOWN) {
+        if (this.vmStartGap(next) < gap + searchLength - 1) {
+          lowLimit = next.end;
+          continue;
+        }
+      }
+      return gap;
+    }
+  }
+
+  /** vm_start_gap: a grows-down VMA keeps stack_guard_gap free below it. */
+  private vmStartGap(vma: VmArea): number {
+    if (!(vma.flags & VM.GROWSDOWN)) return vma.start;
+    const start = vma.start - this.layout.stackGuardGap;
+    return start < 0 ? 0 : start;
+  }
+
+  /** arch/x86/kernel/sys_x86_64.c: mmap_address_hint_valid. */
+  private hintValid(addr: number, len: number): boolean {
+    if (this.layout.taskSize - len < addr) return false;
+    return addr > DEFAULT_MAP_WINDOW === addr + len > DEFAULT_MAP_WINDOW;
+  }
+
+  /** arch_get_unmapped_area_topdown (x86_64, no randomization), -1 on failure. */
+  private getAreaTopdown(addr: number, len: number, pgoff: number, flags: number, hasFile: boolean): number {
+    if (len > this.layout.taskSize) return -1;
+    if (flags & MAP.FIXED) return addr;
+    if (!(flags & MAP['32BIT'])) {
+      if (addr) {
+        addr -= addr % PAGE;
+        if (this.hintValid(addr, len)) {
+          const vma = this.vmas.findVma(addr);
+          if (vma === undefined || addr + len <= this.vmStartGap(vma)) return addr;
+        }
+      }
+      let high = this.layout.mmapBase;
+      if (addr > DEFAULT_MAP_WINDOW) high += this.layout.taskSize - DEFAULT_MAP_WINDOW;
+      const found = this.unmappedAreaTopdown(len, PAGE, high, 0, hasFile ? pgoff * PAGE : 0);
+      if (found >= 0) return found;
+    }
+    return this.getAreaBottomup(addr, len, pgoff, flags, hasFile);
+  }
+
+  /** arch_get_unmapped_area (bottom-up; MAP_32BIT and the top-down fallback). */
+  private getAreaBottomup(addr: number, len: number, pgoff: number, flags: number, hasFile: boolean): number {
+    if (flags & MAP.FIXED) return addr;
+    let begin: number;
+    let end: number;
+    if (flags & MAP['32BIT']) {
+      begin = 0x4000_0000;
+      end = 0x8000_0000;
+    } else {
+      begin = this.layout.mmapLegacyBase;
+      end = addr > DEFAULT_MAP_WINDOW ? this.layout.taskSize : DEFAULT_MAP_WINDOW;
+    }
+    if (len > end) return -1;
+    if (addr) {
+      addr = Math.ceil(addr / PAGE) * PAGE;
+      const vma = this.vmas.findVma(addr);
+      if (end - len >= addr && (vma === undefined || addr + len <= this.vmStartGap(vma))) return addr;
+    }
+    return this.unmappedArea(len, begin, end, 0, hasFile ? pgoff * PAGE : 0);
+  }
+
+  /**
+   * mm/huge_memory.c: __thp_get_unmapped_area. Ask for len + 2 MiB and place the
+   * mapping so that address ≡ offset (mod 2 MiB). 0 when it does not apply.
+   */
+  private thpGetArea(addr: number, len: number, pgoff: number, flags: number, hasFile: boolean): number {
+    const off = pgoff * PAGE;
+    const offEnd = off + len;
+    const offAlign = Math.ceil(off / PMD_SIZE) * PMD_SIZE;
+    if (offEnd <= offAlign || offEnd - offAlign < PMD_SIZE) return 0;
+    const lenPad = len + PMD_SIZE;
+    const ret = this.getAreaTopdown(addr, lenPad, pgoff, flags, hasFile);
+    if (ret < 0) return 0;
+    if (ret === addr) return addr;
+    const offSub = mod(off - ret, PMD_SIZE);
+    if (offSub === 0) return ret + PMD_SIZE;
+    return ret + offSub;
+  }
+
+  /** mm/mmap.c: __get_unmapped_area. Returns an address or an errno. */
+  private getUnmappedArea(file: MmFile | null, addr: number, len: number, pgoff: number, flags: number): number | ErrnoResult {
+    if (len > this.layout.taskSize) return OOM;
+    let result: number;
+    const shared = (flags & MAP.TYPE) === MAP.SHARED || (flags & MAP.TYPE) === MAP.SHARED_VALIDATE;
+    if (file !== null && isThpFile(file)) {
+      // Regular files on ext4 use thp_get_unmapped_area.
+      result = this.thpGetArea(addr, len, pgoff, flags, true);
+      if (result === 0) result = this.getAreaTopdown(addr, len, pgoff, flags, true);
+    } else if (file === null && !shared && !addr && len % PMD_SIZE === 0) {
+      result = this.thpGetArea(addr, len, 0, flags, false);
+      if (result === 0) result = this.getAreaTopdown(addr, len, 0, flags, false);
+    } else {
+      result = this.getAreaTopdown(addr, len, file ? pgoff : 0, flags, file !== null);
+    }
+    if (result < 0) return OOM;
+    if (result > this.layout.taskSize - len) return OOM;
+    if (result % PAGE !== 0) return errnoResult('EINVAL');
+    // security/commoncap.c: cap_mmap_addr
+    if (result < this.layout.mmapMinAddr && !this.layout.capSysRawio) return errnoResult('EPERM');
+    return result;
+  }
+
+  // --------------------------------------------------------------------- mmap
+
+  /**
+   * mmap(2). `file` is the open file behind `fd` (null for fd -1 or a bad fd);
+   * a mapping of a file opened read-only passes a file whose `writable` is false.
+   * Returns the address or an errno.
+   */
+  mmap(addr: U64Arg, len: U64Arg, prot: number, flags: number, file: MmFile | null, off: U64Arg = 0): number | ErrnoResult {
+    addr = checkArg('addr', addr);
+    len = checkArg('len', len);
+    off = checkArg('off', off);
+    checkInt32('prot', prot);
+    checkInt32('flags', flags);
+    // arch/x86/kernel/sys_x86_64.c: sys_mmap
+    if (clampHuge(off) % PAGE !== 0) return errnoResult('EINVAL');
+    if (!(flags & MAP.ANONYMOUS) && file === null) return errnoResult('EBADF');
+    let pgoff = typeof off === 'number' ? off / PAGE : Number(off / 4096n);
+    // mm/mmap.c: do_mmap
+    if (isZero(len)) return errnoResult('EINVAL');
+    if (flags & MAP.FIXED_NOREPLACE) flags |= MAP.FIXED;
+    let a = clampHuge(addr);
+    if (!(flags & MAP.FIXED)) {
+      // round_hint_to_min
+      a -= a % PAGE;
+      if (a !== 0 && a < this.layout.mmapMinAddr) a = Math.ceil(this.layout.mmapMinAddr / PAGE) * PAGE;
+    }
+    const alignedLen = pageAlignU64(len);
+    if (isZero(alignedLen)) return OOM;
+    const length = clampHuge(alignedLen);
+    if (this.vmas.count > this.layout.maxMapCount) return OOM;
+    let vmFlags =
+      vmFlagsFromProt(prot) |
+      (flags & MAP.GROWSDOWN ? VM.GROWSDOWN : 0) |
+      (flags & MAP.LOCKED ? VM.LOCKED : 0) |
+      (flags & MAP.SYNC ? VM.SYNC : 0) |
+      (flags & MAP.STACK ? VM.NOHUGEPAGE : 0) |
+      VM.MAYREAD |
+      VM.MAYWRITE |
+      VM.MAYEXEC;
+    const got = this.getUnmappedArea(file, a, length, pgoff, flags);
+    if (typeof got !== 'number') return got;
+    a = got;
+    if (flags & MAP.FIXED_NOREPLACE && this.vmas.findIntersection(a, a + length)) return errnoResult('EEXIST');
+    if (flags & MAP.LOCKED && this.rlimits.memlock === 0 && !this.layout.capIpcLock) return errnoResult('EPERM');
+    if (vmFlags & VM.LOCKED && !this.layout.capIpcLock && (this.lockedVm + length / PAGE) * PAGE > this.rlimits.memlock) {
+      return errnoResult('EAGAIN');
+    }
+    if (file !== null) {
+      // file_mmap_ok: the end of the mapping must fit in a loff_t.
+      if (pgoff > Math.floor((2 ** 63 - length) / PAGE)) return errnoResult('EOVERFLOW');
+      const type = flags & MAP.TYPE;
+      if (type === MAP.SHARED || type === MAP.SHARED_VALIDATE) {
+        if (type === MAP.SHARED_VALIDATE && flags & ~LEGACY_MAP_MASK) return errnoResult('EOPNOTSUPP');
+        if (prot & PROT.WRITE && !file.writable) return errnoResult('EACCES');
+        vmFlags |= VM.SHARED | VM.MAYSHARE;
+        if (!file.writable) vmFlags &= ~(VM.MAYWRITE | VM.SHARED);
+      } else if (type !== MAP.PRIVATE) {
+        return errnoResult('EINVAL');
+      }
+      if (!file.readable) return errnoResult('EACCES');
+      if (vmFlags & VM.GROWSDOWN) return errnoResult('EINVAL');
+    } else {
+      const type = flags & MAP.TYPE;
+      if (type === MAP.SHARED) {
+        if (vmFlags & VM.GROWSDOWN) return errnoResult('EINVAL');
+        pgoff = 0;
+        vmFlags |= VM.SHARED | VM.MAYSHARE;
+      } else if (type === MAP.PRIVATE) {
+        pgoff = a / PAGE;
+      } else {
+        return errnoResult('EINVAL');
+      }
+    }
+    if (flags & MAP.NORESERVE && this.layout.overcommitMemory !== 2) vmFlags |= VM.NORESERVE;
+    const result = this.mmapRegion(file, a, length, vmFlags, pgoff);
+    if (typeof result !== 'number') return result;
+    if (vmFlags & VM.LOCKED || (flags & (MAP.POPULATE | MAP.NONBLOCK)) === MAP.POPULATE) {
+      this.populate(result, result + length);
+    }
+    return result;
+  }
+
+  /** mm/vma.c: __mmap_region. */
+  private mmapRegion(file: MmFile | null, addr: number, len: number, vmFlags: number, pgoff: number): number | ErrnoResult {
+    const end = addr + len;
+    const pages = len / PAGE;
+    if (!this.mayExpandVm(vmFlags, pages)) {
+      const overlap = this.countPages(addr, end);
+      if (!this.mayExpandVm(vmFlags, pages - overlap)) return OOM;
+    }
+    // vms_gather_munmap_vmas: splitting the first VMA needs a free map slot.
+    const first = this.vmas.findIntersection(addr, end);
+    if (first !== undefined && first.start < addr && end < first.end && this.vmas.count >= this.layout.maxMapCount) {
+      return OOM;
+    }
+    if ((vmFlags & (VM.NORESERVE | VM.SHARED | VM.WRITE)) === VM.WRITE) vmFlags |= VM.ACCOUNT;
+    if (first !== undefined) this.unmapRange(addr, end);
+    if (file === null && vmFlags & VM.SHARED) {
+      // mm/shmem.c: shmem_zero_setup: shared anonymous memory is a deleted /dev/zero.
+      const shm = new MemoryFile({ path: '/dev/zero', dev: '00:01', ino: shmemInode++, size: len });
+      shm.unlink();
+      file = shm;
+    } else if (file === null || !(vmFlags & VM_SPECIAL)) {
+      const merged = this.mergeNewRange({ flags: vmFlags, file, anonVma: null, pgoff, start: addr, end });
+      if (merged !== undefined) {
+        this.statAccount(vmFlags, pages);
+        if (vmFlags & VM.LOCKED) this.lockedVm += pages;
+        return addr;
+      }
+    }
+    this.insertVma(new VmArea(addr, end, pgoff, file, vmFlags));
+    return addr;
+  }
+
+  private countPages(start: number, end: number): number {
+    let pages = 0;
+    for (const vma of this.vmas.overlapping(start, end)) {
+      pages += (Math.min(end, vma.end) - Math.max(start, vma.start)) / PAGE;
+    }
+    return pages;
+  }
+
+  // ------------------------------------------------------------------- munmap
+
+  /** munmap(2). */
+  munmap(start: U64Arg, len: U64Arg): 0 | ErrnoResult {
+    start = checkArg('addr', start);
+    len = checkArg('len', len);
+    const s = clampHuge(start);
+    // mm/vma.c: do_vmi_munmap
+    if (s % PAGE !== 0 || s > this.layout.taskSize || gtU64(len, this.layout.taskSize - s)) {
+      return errnoResult('EINVAL');
+    }
+    const end = s + clampHuge(pageAlignU64(len));
+    if (end === s) return errnoResult('EINVAL');
+    const first = this.vmas.findIntersection(s, end);
+    if (first === undefined) return 0;
+    if (first.start < s && end < first.end && this.vmas.count >= this.layout.maxMapCount) return OOM;
+    this.unmapRange(s, end);
+    return 0;
+  }
+
+  /** Remove [start, end) from the address space: split, zap pages, drop VMAs. */
+  private unmapRange(start: number, end: number): void {
+    let vma = this.vmas.findIntersection(start, end);
+    if (vma === undefined) return;
+    if (vma.start < start) vma = this.splitAt(vma, start);
+    for (const v of this.vmas.overlapping(start, end)) {
+      if (v.end > end) this.splitAt(v, end);
+      this.zapPages(v, v.start, v.end);
+      this.vmas.remove(v);
+      this.accountRemove(v.flags, v.pages);
+    }
+  }
+
+  // ----------------------------------------------------------------- mprotect
+
+  /** mprotect(2). Like Linux, VMAs before a hole keep their new protection. */
+  mprotect(start: U64Arg, len: U64Arg, prot: number): 0 | ErrnoResult {
+    start = checkArg('addr', start);
+    len = checkArg('len', len);
+    checkInt32('prot', prot);
+    const grows = prot & (PROT.GROWSDOWN | PROT.GROWSUP);
+    prot &= ~(PROT.GROWSDOWN | PROT.GROWSUP);
+    if (grows === (PROT.GROWSDOWN | PROT.GROWSUP)) return errnoResult('EINVAL');
+    let s = clampHuge(start);
+    if (s % PAGE !== 0) return errnoResult('EINVAL');
+    if (isZero(len)) return 0;
+    const endArg = addU64(start, pageAlignU64(len));
+    if (!gtU64(endArg, start)) return OOM;
+    let end = clampHuge(endArg);
+    // arch_validate_prot: r/w/x and PROT_SEM only.
+    if (prot & ~(PROT.READ | PROT.WRITE | PROT.EXEC | PROT.SEM)) return errnoResult('EINVAL');
+    let vma = this.vmas.findIntersection(s, end);
+    if (vma === undefined) return OOM;
+    if (grows & PROT.GROWSDOWN) {
+      if (vma.start >= end) return OOM;
+      s = vma.start;
+      if (!(vma.flags & VM.GROWSDOWN)) return errnoResult('EINVAL');
+    } else {
+      if (vma.start > s) return OOM;
+      if (grows & PROT.GROWSUP) return errnoResult('EINVAL');
+    }
+    let tmp = vma.start;
+    let nstart = s;
+    const newProtFlags = vmFlagsFromProt(prot);
+    while (vma !== undefined && vma.start < end) {
+      if (vma.start !== tmp) return OOM;
+      let newFlags = newProtFlags | (vma.flags & ~VM_ACCESS_FLAGS);
+      // The VM_MAY* bits must allow every requested access.
+      if (newFlags & ~(newFlags >>> VM_MAY_SHIFT) & VM_ACCESS_FLAGS) return errnoResult('EACCES');
+      tmp = Math.min(vma.end, end);
+      const result = this.mprotectFixup(vma, nstart, tmp, newFlags);
+      if (!(result instanceof VmArea)) return result;
+      tmp = result.end;
+      nstart = tmp;
+      vma = this.vmas.findVma(tmp);
+      if (tmp >= end) break;
+    }
+    if (tmp < end) return OOM;
+    return 0;
+  }
+
+  /** mm/mprotect.c: mprotect_fixup. */
+  private mprotectFixup(vma: VmArea, start: number, end: number, newFlags: number): VmArea | ErrnoResult {
+    const oldFlags = vma.flags;
+    if (newFlags === oldFlags) return vma;
+    const pages = (end - start) / PAGE;
+    if (newFlags & VM.WRITE) {
+      if (!this.mayExpandVm(newFlags, pages) && this.mayExpandVm(oldFlags, pages)) return OOM;
+      if (!(oldFlags & (VM.ACCOUNT | VM.WRITE | VM.SHARED | VM.NORESERVE))) newFlags |= VM.ACCOUNT;
+    } else if (oldFlags & VM.ACCOUNT && vma.isAnonymous && vma.anonVma === null) {
+      newFlags &= ~VM.ACCOUNT;
+    }
+    if (newFlags === oldFlags) return vma;
+    // Splitting needs a free map slot (split_vma).
+    const splits = (start > vma.start ? 1 : 0) + (end < vma.end ? 1 : 0);
+    if (splits > 0 && this.vmas.count >= this.layout.maxMapCount) return OOM;
+    this.accountRemove(oldFlags, pages);
+    const result = this.modifyFlags(vma, start, end, newFlags);
+    this.statAccount(newFlags, pages);
+    if (newFlags & VM.LOCKED) this.lockedVm += pages;
+    this.changeProtection(start, end, newFlags);
+    return result;
+  }
+
+  // ---------------------------------------------------------------------- brk
+
+  /** brk(2): returns the new break, or the unchanged one on failure (Linux never fails brk). */
+  sysBrk(requested: U64Arg): number {
+    requested = checkArg('brk', requested);
+    const brk = clampHuge(requested);
+    const origBrk = this.brk;
+    const minBrk = this.startBrk;
+    if (brk < minBrk) return origBrk;
+    if (brk - this.startBrk > this.rlimits.data) return origBrk;
+    const newBrk = Math.ceil(brk / PAGE) * PAGE;
+    const oldBrk = Math.ceil(this.brk / PAGE) * PAGE;
+    if (oldBrk === newBrk) {
+      this.brk = brk;
+      return brk;
+    }
+    if (brk <= this.brk) {
+      const brkVma = this.vmas.findIntersection(newBrk, oldBrk);
+      if (brkVma === undefined || brkVma.start >= oldBrk) return origBrk;
+      this.brk = brk;
+      this.unmapRange(newBrk, oldBrk);
+      return brk;
+    }
+    if (newBrk > this.layout.taskSize) return origBrk;
+    const next = this.vmas.findIntersection(oldBrk, newBrk + PAGE + this.layout.stackGuardGap);
+    if (next !== undefined && newBrk + PAGE > this.vmStartGap(next)) return origBrk;
+    // vma_prev_limit(start_brk): the VMA just below oldbrk, if it reaches above start_brk.
+    const prev = this.vmas.findPrev(oldBrk);
+    const brkVma = prev !== undefined && prev.end > this.startBrk ? prev : undefined;
+    if (!this.doBrkFlags(brkVma, oldBrk, newBrk - oldBrk, 0)) return origBrk;
+    this.brk = brk;
+    return brk;
+  }
+
+  /** mm/vma.c: do_brk_flags. */
+  private doBrkFlags(vma: VmArea | undefined, addr: number, len: number, extra: number): boolean {
+    const flags = extra | VM_DATA_DEFAULT_FLAGS | VM.ACCOUNT;
+    const pages = len / PAGE;
+    if (!this.mayExpandVm(flags, pages)) return false;
+    if (this.vmas.count > this.layout.maxMapCount) return false;
+    if (vma !== undefined && vma.end === addr) {
+      const c: MergeCandidate = { flags, file: null, anonVma: null, pgoff: addr / PAGE, start: addr, end: addr + len };
+      if (this.canMergeAfter(vma, c)) {
+        vma.end = addr + len;
+        this.statAccount(flags, pages);
+        return true;
+      }
+    }
+    this.insertVma(new VmArea(addr, addr + len, addr / PAGE, null, flags));
+    return true;
+  }
+
+  // ------------------------------------------------------------ page-level memory
+
+  /** Release the pages of [start, end) that `vma` mapped. */
+  private zapPages(_vma: VmArea, start: number, end: number): void {
+    if (this.ptes.size === 0) return;
+    const doomed: number[] = [];
+    this.ptes.forEach(start, end, (va) => {
+      doomed.push(va);
+    });
+    for (const va of doomed) this.dropPte(va);
+  }
+
+  private dropPte(va: number): void {
+    const entry = this.ptes.delete(va);
+    if (entry < 0) return;
+    const pfn = ptePfn(entry);
+    if (pfn === this.zeroPfn) return;
+    // Anonymous pages hold a reference per mapper; page-cache pages hold one too.
+    this.frames.release(pfn);
+  }
+
+  /** mm/mprotect.c: change_protection — take write access away where the VMA lost it. */
+  private changeProtection(start: number, end: number, newFlags: number): void {
+    if (newFlags & VM.WRITE || this.ptes.size === 0) return;
+    const updates: number[] = [];
+    this.ptes.forEach(start, end, (va, entry) => {
+      if (pteBits(entry) & PTE_BITS.WRITE) updates.push(va, entry - PTE_BITS.WRITE);
+    });
+    for (let i = 0; i < updates.length; i += 2) this.ptes.set(updates[i], updates[i + 1]);
+  }
+
+  /** mm/gup.c: populate_vma_page_range over [start, end) (MAP_POPULATE, MAP_LOCKED). */
+  private populate(start: number, end: number): void {
+    for (const vma of this.vmas.overlapping(start, end)) {
+      if (!(vma.flags & VM_ACCESS_FLAGS) || vma.flags & (VM.IO | VM.PFNMAP)) continue;
+      const write = (vma.flags & (VM.WRITE | VM.SHARED)) === VM.WRITE;
+      const s = Math.max(start, vma.start);
+      const e = Math.min(end, vma.end);
+      for (let va = s; va < e; va += PAGE) {
+        if (this.handleFault(va, write) !== null) break;
+      }
+    }
+  }
+
+  private getZeroPage(): number {
+    if (this.zeroPfn < 0) {
+      const pfn = this.frames.allocate();
+      if (typeof pfn !== 'number') return -1;
+      this.memory.frameBytes(pfn).fill(0);
+      this.zeroPfn = pfn;
+    }
+    return this.zeroPfn;
+  }
+
+  /** mm/rmap.c: __anon_vma_prepare with find_mergeable_anon_vma's reuse of a neighbour's. */
+  private anonVmaPrepare(vma: VmArea): void {
+    if (vma.anonVma !== null) return;
+    const next = this.vmas.next(vma);
+    if (next !== undefined && next.anonVma !== null && anonVmaCompatible(vma, next)) {
+      vma.anonVma = next.anonVma;
+      return;
+    }
+    const prev = this.vmas.prev(vma);
+    if (prev !== undefined && prev.anonVma !== null && anonVmaCompatible(prev, vma)) {
+      vma.anonVma = prev.anonVma;
+      return;
+    }
+    vma.anonVma = new AnonVma();
+  }
+
+  /**
+   * The page fault handler (arch/x86/mm/fault.c: do_user_addr_fault, then
+   * mm/memory.c: handle_mm_fault). Returns null when the page is now mapped with
+   * the access allowed, or the fault to deliver.
+   */
+  handleFault(va: number, write: boolean): Fault | null {
+    const page = va - (va % PAGE);
+    const vma = this.vmas.findVma(va);
+    if (vma === undefined || vma.start > va) return FAULTS.SEGV_MAPERR;
+    if (write ? !(vma.flags & VM.WRITE) : !(vma.flags & VM_ACCESS_FLAGS)) return FAULTS.SEGV_ACCERR;
+    const entry = this.ptes.get(page);
+    if (entry >= 0) {
+      if (!write || pteBits(entry) & PTE_BITS.WRITE) return null;
+      return this.wpFault(vma, page, entry);
+    }
+    if (vma.file === null) {
+      if (!write) {
+        const zero = this.getZeroPage();
+        if (zero < 0) return FAULTS.BUS_ADRERR;
+        this.frames.retain(zero);
+        this.frames.release(zero);
+        this.ptes.set(page, pteEntry(zero, 0));
+        return null;
+      }
+      this.anonVmaPrepare(vma);
+      const pfn = this.frames.allocate();
+      if (typeof pfn !== 'number') return FAULTS.BUS_ADRERR;
+      this.memory.frameBytes(pfn).fill(0);
+      this.ptes.set(page, pteEntry(pfn, PTE_BITS.WRITE | PTE_BITS.ANON | PTE_BITS.DIRTY));
+      return null;
+    }
+    const pgoff = vma.pgoff + (page - vma.start) / PAGE;
+    if (pgoff * PAGE >= vma.file.size) return FAULTS.BUS_ADRERR;
+    const cached = this.pageCache.get(vma.file, pgoff);
+    if (cached < 0) return FAULTS.BUS_ADRERR;
+    if (write && !(vma.flags & VM.SHARED)) {
+      // do_cow_fault: a private copy of the file page.
+      this.anonVmaPrepare(vma);
+      const pfn = this.frames.allocate();
+      if (typeof pfn !== 'number') return FAULTS.BUS_ADRERR;
+      this.memory.frameBytes(pfn).set(this.memory.frameBytes(cached));
+      this.ptes.set(page, pteEntry(pfn, PTE_BITS.WRITE | PTE_BITS.ANON | PTE_BITS.DIRTY));
+      return null;
+    }
+    this.frames.retain(cached);
+    const writable = write && vma.flags & VM.SHARED ? PTE_BITS.WRITE | PTE_BITS.DIRTY : 0;
+    this.ptes.set(page, pteEntry(cached, writable));
+    return null;
+  }
+
+  /** mm/memory.c: do_wp_page — reuse an exclusive anonymous page, else copy. */
+  private wpFault(vma: VmArea, page: number, entry: number): Fault | null {
+    const pfn = ptePfn(entry);
+    const bits = pteBits(entry);
+    if (vma.flags & VM.SHARED) {
+      this.ptes.set(page, pteEntry(pfn, bits | PTE_BITS.WRITE | PTE_BITS.DIRTY));
+      return null;
+    }
+    if (bits & PTE_BITS.ANON && this.frames.refCount(pfn) === 1) {
+      this.ptes.set(page, pteEntry(pfn, bits | PTE_BITS.WRITE | PTE_BITS.DIRTY));
+      return null;
+    }
+    this.anonVmaPrepare(vma);
+    const copy = this.frames.allocate();
+    if (typeof copy !== 'number') return FAULTS.BUS_ADRERR;
+    this.memory.frameBytes(copy).set(this.memory.frameBytes(pfn));
+    if (pfn !== this.zeroPfn) this.frames.release(pfn);
+    this.ptes.set(page, pteEntry(copy, PTE_BITS.WRITE | PTE_BITS.ANON | PTE_BITS.DIRTY));
+    return null;
+  }
+
+  /** The fault an access at a user address would take before any page lookup. */
+  private static addressFault(va: number): Fault | null {
+    // Past the lower canonical half: non-canonical (#GP, SI_KERNEL) unless in the kernel half.
+    if (va >= 2 ** 47) return va >= 2 ** 64 - 2 ** 47 ? FAULTS.SEGV_MAPERR : FAULTS.SI_KERNEL;
+    return null;
+  }
+
+  /**
+   * Read `size` (1..8) bytes at `va` as a little-endian bigint, faulting pages in as
+   * the CPU and kernel would. Returns the value or the fault.
+   */
+  read(va: U64Arg, size = 8): bigint | Fault {
+    const bytes = new Uint8Array(size);
+    const fault = this.access(va, bytes, false);
+    if (fault !== null) return fault;
+    let value = 0n;
+    for (let i = size - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]);
+    return value;
+  }
+
+  /** Write the little-endian `value` (size bytes) at `va`. Returns null or the fault. */
+  write(va: U64Arg, value: bigint, size = 8): Fault | null {
+    const bytes = new Uint8Array(size);
+    let v = value;
+    for (let i = 0; i < size; i++) {
+      bytes[i] = Number(v & 0xffn);
+      v >>= 8n;
+    }
+    return this.access(va, bytes, true);
+  }
+
+  /** Copy between `buf` and user memory at `va`, page by page, faulting as needed. */
+  access(va: U64Arg, buf: Uint8Array, write: boolean): Fault | null {
+    va = checkArg('va', va);
+    if (typeof va === 'bigint') return MmStruct.addressFault(Number(va));
+    const early = MmStruct.addressFault(va);
+    if (early !== null) return early;
+    let done = 0;
+    while (done < buf.length) {
+      const at = va + done;
+      const page = at - (at % PAGE);
+      if (page >= 2 ** 47) return MmStruct.addressFault(page);
+      let entry = this.ptes.get(page);
+      const vma = this.vmas.findVma(at);
+      // Permission checks happen against the VMA first, as the hardware PTE mirrors it.
+      if (entry < 0 || (write && !(pteBits(entry) & PTE_BITS.WRITE)) || vma === undefined || vma.start > at || !(vma.flags & VM_ACCESS_FLAGS)) {
+        const fault = this.handleFault(at, write);
+        if (fault !== null) return fault;
+        entry = this.ptes.get(page);
+      }
+      const n = Math.min(buf.length - done, PAGE - (at - page));
+      const frame = this.memory.frameBytes(ptePfn(entry));
+      const offset = at - page;
+      if (write) {
+        frame.set(buf.subarray(done, done + n), offset);
+        const v = this.vmas.findVma(at)!;
+        if (v.flags & VM.SHARED && v.file !== null) {
+          this.pageCache.writeBack(v.file, v.pgoff + (page - v.start) / PAGE);
+        }
+      } else {
+        buf.set(frame.subarray(offset, offset + n), done);
+      }
+      done += n;
+    }
+    return null;
+  }
+
+  /**
+   * The file shrank or grew (ftruncate): drop cached pages past the end and unmap
+   * them from every mapping of the file in this address space, private copies
+   * included (mm/truncate.c: truncate_pagecache, even_cows).
+   */
+  truncateFile(file: MemoryFile, size: number): void {
+    const holeBegin = Math.ceil(size / PAGE);
+    for (const vma of this.vmas) {
+      if (vma.file !== file) continue;
+      const first = Math.max(vma.start, vma.start + (holeBegin - vma.pgoff) * PAGE);
+      if (first < vma.end) this.zapPages(vma, first, vma.end);
+    }
+    file.truncate(size);
+    this.pageCache.truncate(file, size);
+  }
+
+  /** Tear the address space down: every page and VMA released. */
+  destroy(): void {
+    for (const vma of this.vmas.toArray()) {
+      this.zapPages(vma, vma.start, vma.end);
+      this.vmas.remove(vma);
+    }
+    this.ptes.destroy();
+    if (this.zeroPfn >= 0) {
+      this.frames.release(this.zeroPfn);
+      this.zeroPfn = -1;
+    }
+    this.totalVm = this.lockedVm = this.dataVm = this.stackVm = this.execVm = 0;
+  }
+}
+
+/** mm/rmap.c: anon_vma_compatible — adjacent, same file, flags equal but for r/w/x, pgoff contiguous. */
+function anonVmaCompatible(a: VmArea, b: VmArea): boolean {
+  return (
+    a.end === b.start &&
+    a.file === b.file &&
+    ((a.flags ^ b.flags) & ~(VM_ACCESS_FLAGS | VM.SOFTDIRTY)) === 0 &&
+    b.pgoff === a.pgoff + (b.start - a.start) / PAGE
+  );
+}
+
+/** include/linux/mm.h: is_data_mapping — private writable, not stack. */
+function isDataMapping(flags: number): boolean {
+  return (flags & (VM.WRITE | VM.SHARED | VM.GROWSDOWN)) === VM.WRITE;
+}
+
+/** Files whose filesystem places mappings THP-aligned (ext4 regular files; not shmem). */
+function isThpFile(file: MmFile): boolean {
+  return file.dev !== '00:01';
+}
+
+function mod(a: number, m: number): number {
+  const r = a % m;
+  return r < 0 ? r + m : r;
+}
+
+function checkInt32(name: string, value: number): void {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) {
+    throw new RangeError(`${name} must be a 32-bit integer, got ${value}`);
+  }
+}

@@ -1,0 +1,75 @@
+import type { MmFile } from './mm-file.js';
+import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
+
+/**
+ * The page cache: one frame per (file, page) that any process maps, so every
+ * mapping of a file page sees the same bytes until a private mapping writes its
+ * own copy. Shared by all processes of one simulated machine. The cache holds
+ * one reference on each of its frames.
+ */
+export class PageCache {
+  private readonly files = new Map<MmFile, Map<number, number>>();
+  readonly frames: MmFrameSource;
+  readonly memory: MmPhysicalMemory;
+
+  constructor(frames: MmFrameSource, memory: MmPhysicalMemory) {
+    this.frames = frames;
+    this.memory = memory;
+  }
+
+  /** The frame caching page `pgoff` of `file`, reading it in on a miss; -1 when out of memory. */
+  get(file: MmFile, pgoff: number): number {
+    let pages = this.files.get(file);
+    if (pages === undefined) {
+      pages = new Map();
+      this.files.set(file, pages);
+    }
+    const cached = pages.get(pgoff);
+    if (cached !== undefined) return cached;
+    const pfn = this.frames.allocate();
+    if (typeof pfn !== 'number') return -1;
+    file.readPage(pgoff, this.memory.frameBytes(pfn));
+    pages.set(pgoff, pfn);
+    return pfn;
+  }
+
+  /** Write a cached page back to its file (a shared mapping's store reaches the file). */
+  writeBack(file: MmFile, pgoff: number): void {
+    const pfn = this.files.get(file)?.get(pgoff);
+    if (pfn !== undefined) file.writePage(pgoff, this.memory.frameBytes(pfn));
+  }
+
+  /**
+   * After the file shrank or grew to `size`: drop cached pages wholly past the end and
+   * zero the tail of a partial last page (mm/truncate.c: truncate_inode_pages).
+   */
+  truncate(file: MmFile, size: number): void {
+    const pages = this.files.get(file);
+    if (pages === undefined) return;
+    const keep = Math.ceil(size / 4096);
+    for (const [pgoff, pfn] of [...pages]) {
+      if (pgoff >= keep) {
+        pages.delete(pgoff);
+        this.frames.release(pfn);
+      }
+    }
+    const partial = size % 4096;
+    if (partial !== 0) {
+      const pfn = pages.get(keep - 1);
+      if (pfn !== undefined) this.memory.frameBytes(pfn).fill(0, partial);
+    }
+  }
+
+  /** Frames held by the cache. */
+  get size(): number {
+    let n = 0;
+    for (const pages of this.files.values()) n += pages.size;
+    return n;
+  }
+
+  /** Release every cached frame. */
+  clear(): void {
+    for (const pages of this.files.values()) for (const pfn of pages.values()) this.frames.release(pfn);
+    this.files.clear();
+  }
+}

@@ -1,0 +1,360 @@
+import { isErrno } from './linux-abi.js';
+import { MemoryFile, type MmFile } from './mm-file.js';
+import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
+import { computeMmapBase } from './mm-options.js';
+import { type Fault, MmStruct } from './mm-struct.js';
+import { renderMaps } from './proc-maps.js';
+import type { PteStore } from './pte-store.js';
+import { AnonVma, VmArea } from './vm-area.js';
+import { VM } from './vm-flags.js';
+import { hexArg, hexNumber, rlimitValue, type Vmtrace, type VmtraceOp } from './vmtrace.js';
+
+/** One operation whose outcome differs from the kernel's. */
+export interface ReplayMismatch {
+  i: number;
+  op: string;
+  /** What differed and how: expected vs got. */
+  detail: string;
+}
+
+export interface ReplayReport {
+  trace: string;
+  ops: number;
+  matched: number;
+  mismatches: ReplayMismatch[];
+  /** The final maps equal the trace's end record. */
+  endMapsMatch: boolean;
+  /** The simulated address space after the last op (for dumps). */
+  mm: MmStruct;
+}
+
+export interface ReplayOptions {
+  frames: MmFrameSource;
+  memory: MmPhysicalMemory;
+  pteStore?: PteStore;
+  /** Keep at most this many mismatches in the report (all are counted). Default 20. */
+  maxMismatches?: number;
+  /** Called after each op (progress bars, verbose output). */
+  onOp?: (op: VmtraceOp, index: number, matched: boolean, delta: { del: string[]; add: string[] }) => void;
+}
+
+interface ParsedLine {
+  start: number;
+  end: number;
+  perms: string;
+  offset: number;
+  dev: string;
+  ino: number;
+  name: string;
+}
+
+/** Parse a canonical maps line. */
+export function parseMapsLine(line: string): ParsedLine {
+  const parts = line.split(' ');
+  const [range, perms, offset, dev, ino] = parts;
+  const [start, end] = range.split('-');
+  return {
+    start: Number.parseInt(start, 16),
+    end: Number.parseInt(end, 16),
+    perms,
+    offset: Number.parseInt(offset, 16),
+    dev,
+    ino: Number(ino),
+    name: parts.slice(5).join(' '),
+  };
+}
+
+const SPECIAL_NAMES = new Set(['[vdso]', '[vvar]', '[vvar_vclock]', '[vsyscall]']);
+
+/** Replays a vmtrace on a fresh MmStruct and compares every outcome with the kernel's. */
+export class TraceReplayer {
+  readonly trace: Vmtrace;
+  readonly mm: MmStruct;
+  private readonly files = new Map<string, MemoryFile>();
+  private readonly fids = new Map<number, MemoryFile>();
+  /** /dev/zero (deleted) inode numbers: trace's ↔ simulator's. */
+  private readonly shmTraceToSim = new Map<number, number>();
+  private readonly shmSimToTrace = new Map<number, number>();
+  private maps: string[];
+
+  constructor(trace: Vmtrace, options: ReplayOptions) {
+    this.trace = trace;
+    const h = trace.header;
+    const taskSize = hexNumber(h.task_size);
+    const rlimits = {
+      stack: rlimitValue(h.rlimits.stack),
+      data: rlimitValue(h.rlimits.data),
+      as: rlimitValue(h.rlimits.as),
+      memlock: rlimitValue(h.rlimits.memlock),
+    };
+    const stackLine = h.maps.map(parseMapsLine).find((l) => l.name === '[stack]');
+    const privileged = h.uid === undefined || h.uid === 0;
+    this.mm = new MmStruct({
+      frames: options.frames,
+      memory: options.memory,
+      pteStore: options.pteStore,
+      rlimits,
+      layout: {
+        taskSize,
+        mmapBase: h.mmap_base ? hexNumber(h.mmap_base) : computeMmapBase(taskSize, rlimits.stack, hexNumber(h.stack_guard_gap)),
+        mmapLegacyBase: Math.ceil(Math.floor(taskSize / 3) / 4096) * 4096,
+        mmapMinAddr: hexNumber(h.mmap_min_addr),
+        stackGuardGap: hexNumber(h.stack_guard_gap),
+        startBrk: hexNumber(h.start_brk),
+        brk: hexNumber(h.brk),
+        startStack: stackLine ? stackLine.end - 8 : 0,
+        overcommitMemory: (h.overcommit_memory ?? 0) as 0 | 1 | 2,
+        capSysRawio: privileged,
+        capIpcLock: privileged,
+      },
+    });
+    for (const f of h.files ?? []) {
+      const file = this.fileFor(f.path, f.dev, f.ino, hexNumber(f.size), f.open !== 'O_RDONLY', f.fid);
+      if (f.fid !== undefined) this.fids.set(f.fid, file);
+    }
+    for (const line of h.maps) {
+      const vma = this.vmaFromLine(parseMapsLine(line), true);
+      if (vma !== null) this.mm.insertVma(vma);
+    }
+    this.maps = renderMaps(this.mm);
+  }
+
+  /** The file with this identity, created on first sight. Fuzz files get their defined content. */
+  private fileFor(path: string, dev: string, ino: number, size: number, writable: boolean, fid?: number): MemoryFile {
+    const key = `${dev} ${ino}`;
+    let file = this.files.get(key);
+    if (file === undefined) {
+      const fill =
+        fid === undefined
+          ? undefined
+          : (pgoff: number, page: Uint8Array): void => {
+              // FORMAT.md: the word at offset o holds (0xF1 + fid) << 56 | o.
+              const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+              for (let o = 0; o < 4096; o += 8) {
+                const off = pgoff * 4096 + o;
+                view.setUint32(o, off % 2 ** 32, true);
+                view.setUint32(o + 4, (Math.floor(off / 2 ** 32) & 0xffffff) | ((0xf1 + fid) << 24), true);
+              }
+            };
+      file = new MemoryFile({ path, dev, ino, size, writable, fill });
+      this.files.set(key, file);
+    }
+    return file;
+  }
+
+  /** A VMA for a maps line of the initial state (or a sync delta). */
+  private vmaFromLine(l: ParsedLine, initial: boolean): VmArea | null {
+    if (l.name === '[vsyscall]') return null;
+    let flags = VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC;
+    if (l.perms[0] === 'r') flags |= VM.READ;
+    if (l.perms[1] === 'w') flags |= VM.WRITE;
+    if (l.perms[2] === 'x') flags |= VM.EXEC;
+    if (l.perms[3] === 's') flags |= VM.MAYSHARE | (l.perms[1] === 'w' ? VM.SHARED : 0);
+    let file: MmFile | null = null;
+    let special: string | null = null;
+    const anonymous = l.dev === '00:00' && l.ino === 0;
+    if (SPECIAL_NAMES.has(l.name)) {
+      special = l.name;
+      flags |= VM.DONTEXPAND;
+    } else if (!anonymous) {
+      const deleted = l.name.endsWith(' (deleted)');
+      const path = deleted ? l.name.slice(0, -' (deleted)'.length) : l.name;
+      file = this.fileFor(path, l.dev, l.ino, Number.MAX_SAFE_INTEGER, true);
+      if (deleted) (file as MemoryFile).unlink();
+    }
+    if (l.name === '[stack]') flags |= VM.GROWSDOWN;
+    if (file === null && special === null && flags & VM.WRITE && !(flags & VM.SHARED)) flags |= VM.ACCOUNT;
+    const pgoff = file !== null ? l.offset / 4096 : l.start / 4096;
+    // Writable private memory of a running program has almost always been touched.
+    const anonVma = initial && special === null && flags & VM.WRITE && !(flags & VM.MAYSHARE) ? new AnonVma() : null;
+    return new VmArea(l.start, l.end, pgoff, file, flags, anonVma, special);
+  }
+
+  /** Translate the trace's /dev/zero inode numbers to the simulator's, binding new ones. */
+  private bindShm(expected: string[], got: string[]): string[] {
+    const gotShm = new Map<string, number>();
+    for (const line of got) {
+      const l = parseMapsLine(line);
+      if (l.dev === '00:01') gotShm.set(`${l.start}-${l.end}`, l.ino);
+    }
+    return expected.map((line) => {
+      const l = parseMapsLine(line);
+      if (l.dev !== '00:01') return line;
+      let sim = this.shmTraceToSim.get(l.ino);
+      if (sim === undefined) {
+        const candidate = gotShm.get(`${l.start}-${l.end}`);
+        if (candidate !== undefined && !this.shmSimToTrace.has(candidate)) {
+          sim = candidate;
+          this.shmTraceToSim.set(l.ino, sim);
+          this.shmSimToTrace.set(sim, l.ino);
+        }
+      }
+      if (sim === undefined) return line;
+      return line.replace(` 00:01 ${l.ino} `, ` 00:01 ${sim} `);
+    });
+  }
+
+  /** Run one op; returns a mismatch description or null. */
+  step(op: VmtraceOp): { mismatch: string | null; delta: { del: string[]; add: string[] } } {
+    let problem: string | null = null;
+    try {
+      problem = this.execute(op);
+    } catch (error) {
+      problem = `threw ${(error as Error).message}`;
+    }
+    const prev = this.maps;
+    const after = renderMaps(this.mm);
+    const before = new Set(prev);
+    const afterSet = new Set(after);
+    const delta = { del: prev.filter((l) => !afterSet.has(l)), add: after.filter((l) => !before.has(l)) };
+    this.maps = after;
+    const expDel = this.bindShm(op.maps?.del ?? [], prev);
+    const expAdd = this.bindShm(op.maps?.add ?? [], after);
+    if (!sameLines(expDel, delta.del) || !sameLines(expAdd, delta.add)) {
+      const d = `maps delta: expected -[${expDel.join(', ')}] +[${expAdd.join(', ')}], got -[${delta.del.join(', ')}] +[${delta.add.join(', ')}]`;
+      problem = problem === null ? d : `${problem}; ${d}`;
+    }
+    return { mismatch: problem, delta };
+  }
+
+  private execute(op: VmtraceOp): string | null {
+    const mm = this.mm;
+    if (Array.isArray(op.anon)) this.markAnon(op.anon as string[]);
+    if (op.rlimits) {
+      const r = op.rlimits as Record<string, string>;
+      for (const key of ['stack', 'data', 'as', 'memlock'] as const) if (r[key]) mm.rlimits[key] = rlimitValue(r[key]);
+    }
+    switch (op.op) {
+      case 'mmap': {
+        const fd = op.fd as number;
+        let file: MmFile | null = null;
+        const f = op.file as { path: string; dev: string; ino: number; size: string; fid?: number; open?: string } | undefined;
+        if (f) {
+          file = f.fid !== undefined ? (this.fids.get(f.fid) ?? null) : null;
+          file ??= this.fileFor(f.path, f.dev, f.ino, hexNumber(f.size), f.open !== 'O_RDONLY', f.fid);
+        } else if (fd >= 0 && !((op.flags as number) & 0x20)) {
+          file = null; // a bad descriptor
+        }
+        const r = mm.mmap(hexArg(op.addr), hexArg(op.len), op.prot as number, op.flags as number, file, hexArg(op.off));
+        return compareResult(op, isErrno(r) ? r.errno : r);
+      }
+      case 'munmap': {
+        const r = mm.munmap(hexArg(op.addr), hexArg(op.len));
+        return compareResult(op, isErrno(r) ? r.errno : r);
+      }
+      case 'mprotect':
+      case 'pkey_mprotect': {
+        const r = mm.mprotect(hexArg(op.addr), hexArg(op.len), op.prot as number);
+        return compareResult(op, isErrno(r) ? r.errno : r);
+      }
+      case 'brk': {
+        const r = mm.sysBrk(hexArg(op.addr));
+        return compareResult(op, r);
+      }
+      case 'read': {
+        const r = mm.read(hexArg(op.addr), (op.size as number) ?? 8);
+        const fault = op.fault as Fault | undefined;
+        if (typeof r === 'bigint') {
+          if (fault) return `read: expected ${fault.signal} ${fault.code}, got value 0x${r.toString(16)}`;
+          const expected = BigInt(op.value as string);
+          return expected === r ? null : `read: expected 0x${expected.toString(16)}, got 0x${r.toString(16)}`;
+        }
+        if (!fault) return `read: expected value ${op.value}, got ${r.signal} ${r.code}`;
+        return fault.code === r.code && fault.signal === r.signal ? null : `read: expected ${fault.signal} ${fault.code}, got ${r.signal} ${r.code}`;
+      }
+      case 'write': {
+        const r = mm.write(hexArg(op.addr), BigInt(op.value as string), (op.size as number) ?? 8);
+        const fault = op.fault as Fault | undefined;
+        if (r === null) return fault ? `write: expected ${fault.signal} ${fault.code}, got ok` : null;
+        if (!fault) return `write: expected ok, got ${r.signal} ${r.code}`;
+        return fault.code === r.code && fault.signal === r.signal ? null : `write: expected ${fault.signal} ${fault.code}, got ${r.signal} ${r.code}`;
+      }
+      case 'truncate': {
+        const file = this.fids.get(op.fid as number);
+        if (file === undefined) return `truncate: unknown fid ${op.fid}`;
+        mm.truncateFile(file, hexNumber(op.size));
+        return null;
+      }
+      case 'sync':
+        this.applySync(op.maps ?? { del: [], add: [] });
+        return null;
+      default:
+        return `${op.op}: not implemented`;
+    }
+  }
+
+  /** `anon`: these VMAs had anonymous pages, so they have an anon_vma. */
+  private markAnon(starts: string[]): void {
+    for (const s of starts) {
+      const vma = this.mm.vmas.findContaining(hexNumber(s));
+      if (vma !== undefined && vma.anonVma === null) this.mm.prepareAnonVma(vma);
+    }
+  }
+
+  /** Apply a delta the kernel made outside any traced call (stack growth, unlink...). */
+  private applySync(delta: { del: string[]; add: string[] }): void {
+    const removed: VmArea[] = [];
+    for (const line of delta.del) {
+      const l = parseMapsLine(line);
+      const vma = this.mm.vmas.findContaining(l.start);
+      if (vma !== undefined && vma.start === l.start && vma.end === l.end) {
+        this.mm.removeVma(vma);
+        removed.push(vma);
+      }
+    }
+    for (const line of delta.add) {
+      const l = parseMapsLine(line);
+      const reuse = removed.find((v) => v.end === l.end || v.start === l.start);
+      const fresh = this.vmaFromLine(l, false);
+      if (fresh === null) continue;
+      if (reuse !== undefined) {
+        reuse.start = l.start;
+        reuse.end = l.end;
+        reuse.flags = fresh.flags | (reuse.flags & ~(VM.READ | VM.WRITE | VM.EXEC));
+        if (reuse.file === null) reuse.pgoff = fresh.pgoff;
+        removed.splice(removed.indexOf(reuse), 1);
+        this.mm.insertVma(reuse);
+      } else {
+        this.mm.insertVma(fresh);
+      }
+    }
+    this.maps = renderMaps(this.mm);
+  }
+
+  /** The final maps equal the end record. */
+  endMapsMatch(): boolean {
+    if (this.trace.end === null) return false;
+    return sameLines(this.bindShm(this.trace.end.maps, this.maps), this.maps.filter((l) => !l.includes('[vsyscall]')).concat(this.trace.end.maps.filter((l) => l.includes('[vsyscall]'))));
+  }
+}
+
+function sameLines(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sa = [...a].sort();
+  const sb = [...b].sort();
+  return sa.every((line, i) => line === sb[i]);
+}
+
+function compareResult(op: VmtraceOp, got: number | string): string | null {
+  if (op.err !== undefined) {
+    return got === op.err ? null : `${op.op}: expected ${op.err}, got ${typeof got === 'number' ? `0x${got.toString(16)}` : got}`;
+  }
+  const expected = typeof op.ret === 'string' ? hexArg(op.ret) : op.ret;
+  if (typeof got === 'number' && got === Number(expected)) return null;
+  return `${op.op}: expected ${typeof expected === 'number' ? `0x${expected.toString(16)}` : String(expected)}, got ${typeof got === 'number' ? `0x${got.toString(16)}` : got}`;
+}
+
+/** Replay a whole trace. */
+export function replayTrace(trace: Vmtrace, name: string, options: ReplayOptions): ReplayReport {
+  const replayer = new TraceReplayer(trace, options);
+  const max = options.maxMismatches ?? 20;
+  const mismatches: ReplayMismatch[] = [];
+  let matched = 0;
+  trace.ops.forEach((op, index) => {
+    const { mismatch, delta } = replayer.step(op);
+    if (mismatch === null) matched++;
+    else if (mismatches.length < max) mismatches.push({ i: op.i, op: op.op, detail: mismatch });
+    options.onOp?.(op, index, mismatch === null, delta);
+  });
+  return { trace: name, ops: trace.ops.length, matched, mismatches, endMapsMatch: replayer.endMapsMatch(), mm: replayer.mm };
+}

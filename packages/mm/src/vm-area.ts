@@ -1,0 +1,65 @@
+import type { MmFile } from './mm-file.js';
+
+/**
+ * The identity of an anonymous-memory object (Linux's `struct anon_vma`).
+ * Two adjacent VMAs merge only if their anon_vmas are the same or one has none
+ * (mm/vma.c: is_mergeable_anon_vma), so this identity decides merges maps cannot show.
+ */
+export class AnonVma {
+  private static nextId = 1;
+  readonly id: number;
+  constructor() {
+    this.id = AnonVma.nextId++;
+  }
+}
+
+/** One virtual memory area (Linux's `struct vm_area_struct`). */
+export class VmArea {
+  /** First byte (page aligned). */
+  start: number;
+  /** One past the last byte (page aligned). */
+  end: number;
+  /**
+   * Offset in pages: into `file` for a file mapping; for a private anonymous
+   * mapping the page number it was created at (it decides merges, see mm/mmap.c do_mmap).
+   */
+  pgoff: number;
+  file: MmFile | null;
+  /** VM_* flags (see vm-flags.ts). */
+  flags: number;
+  anonVma: AnonVma | null;
+  /** `[vdso]`, `[vvar]`, ... for special mappings (never merged), otherwise null. */
+  special: string | null;
+
+  constructor(
+    start: number,
+    end: number,
+    pgoff: number,
+    file: MmFile | null,
+    flags: number,
+    anonVma: AnonVma | null = null,
+    special: string | null = null,
+  ) {
+    this.start = start;
+    this.end = end;
+    this.pgoff = pgoff;
+    this.file = file;
+    this.flags = flags;
+    this.anonVma = anonVma;
+    this.special = special;
+  }
+
+  get pages(): number {
+    return (this.end - this.start) / 4096;
+  }
+
+  /** vma_is_anonymous: no file behind it (shared anonymous memory has a shmem file). */
+  get isAnonymous(): boolean {
+    return this.file === null && this.special === null;
+  }
+
+  /** A copy covering the same range (split_vma duplicates the VMA, then trims). */
+  clone(): VmArea {
+    return new VmArea(this.start, this.end, this.pgoff, this.file, this.flags, this.anonVma, this.special);
+  }
+}

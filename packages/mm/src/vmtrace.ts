@@ -1,0 +1,119 @@
+// vmtrace/1 (shared/conformance/FORMAT.md): traces recorded from a real Linux
+// kernel. Parsing only; decompression is the caller's (the CLI uses node:zlib).
+
+export interface VmtraceFile {
+  fid?: number;
+  path: string;
+  dev: string;
+  ino: number;
+  size: string;
+  open?: 'O_RDWR' | 'O_RDONLY';
+}
+
+export interface VmtraceHeader {
+  vmtrace: 1;
+  source: 'fuzz' | 'ptrace';
+  program: string;
+  kernel: string;
+  page_size: number;
+  task_size: string;
+  mmap_base: string;
+  mmap_min_addr: string;
+  stack_guard_gap: string;
+  start_brk: string;
+  brk: string;
+  rlimits: Record<'stack' | 'data' | 'as' | 'memlock', string>;
+  overcommit_memory: number;
+  uid?: number;
+  files?: VmtraceFile[];
+  maps: string[];
+  argv?: string[];
+  threads?: boolean;
+  thp?: string;
+}
+
+export interface VmtraceFault {
+  signal: 'SIGSEGV' | 'SIGBUS';
+  code: string;
+}
+
+/** One operation line; fields as the format names them. */
+export interface VmtraceOp {
+  i: number;
+  op: string;
+  ret?: string | number;
+  err?: string;
+  maps?: { del: string[]; add: string[] };
+  [field: string]: unknown;
+}
+
+export interface VmtraceEnd {
+  end: true;
+  ops: number;
+  maps: string[];
+}
+
+export interface Vmtrace {
+  header: VmtraceHeader;
+  ops: VmtraceOp[];
+  end: VmtraceEnd | null;
+}
+
+/** Thrown for text that is not a vmtrace/1 trace. */
+export class VmtraceFormatError extends Error {
+  override name = 'VmtraceFormatError';
+}
+
+/** Parse the text of a vmtrace/1 file (JSON Lines). */
+export function parseVmtrace(text: string): Vmtrace {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length === 0) throw new VmtraceFormatError('empty trace');
+  const parse = (line: string, n: number): Record<string, unknown> => {
+    try {
+      const value: unknown = JSON.parse(line);
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+      return value as Record<string, unknown>;
+    } catch (error) {
+      throw new VmtraceFormatError(`line ${n}: not a JSON object (${(error as Error).message})`);
+    }
+  };
+  const header = parse(lines[0], 1);
+  if (header.vmtrace !== 1) throw new VmtraceFormatError('line 1: not a vmtrace/1 header');
+  if (!Array.isArray(header.maps)) throw new VmtraceFormatError('line 1: header has no maps');
+  const ops: VmtraceOp[] = [];
+  let end: VmtraceEnd | null = null;
+  for (let n = 1; n < lines.length; n++) {
+    const obj = parse(lines[n], n + 1);
+    if (obj.end === true) {
+      end = obj as unknown as VmtraceEnd;
+      break;
+    }
+    if (typeof obj.op !== 'string' || typeof obj.i !== 'number') {
+      throw new VmtraceFormatError(`line ${n + 1}: operation without op/i`);
+    }
+    ops.push(obj as VmtraceOp);
+  }
+  return { header: header as unknown as VmtraceHeader, ops, end };
+}
+
+/** A hex string of the format as a number when exact, else a bigint. */
+export function hexArg(value: unknown): number | bigint {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]+$/.test(value)) {
+    throw new VmtraceFormatError(`expected a hex string, got ${JSON.stringify(value)}`);
+  }
+  const big = BigInt(value);
+  return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+}
+
+/** A hex string known to be small (addresses of the trace's own mappings). */
+export function hexNumber(value: unknown): number {
+  const v = hexArg(value);
+  if (typeof v === 'bigint') throw new VmtraceFormatError(`value ${String(value)} is past 2^53`);
+  return v;
+}
+
+/** A rlimit value: hex bytes or "inf". */
+export function rlimitValue(value: string): number {
+  return value === 'inf' ? Number.POSITIVE_INFINITY : hexNumber(value);
+}
