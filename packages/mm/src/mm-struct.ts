@@ -1,4 +1,4 @@
-import { MAP, PROT, type ErrnoResult, errnoResult, LEGACY_MAP_MASK } from './linux-abi.js';
+import { MAP, MREMAP, PROT, type ErrnoResult, errnoResult, LEGACY_MAP_MASK } from './linux-abi.js';
 import type { MmFile } from './mm-file.js';
 import { MemoryFile } from './mm-file.js';
 import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
@@ -36,6 +36,8 @@ const FAULTS: Record<FaultCode, Fault> = {
   SI_KERNEL: Object.freeze({ signal: 'SIGSEGV', code: 'SI_KERNEL' }),
 };
 const OOM: ErrnoResult = errnoResult('ENOMEM');
+/** ext4's s_maxbytes with 4 KiB blocks (16 TiB - 4 KiB). */
+const MAX_FILE_SIZE = 2 ** 44 - PAGE;
 
 export interface MmStructOptions {
   layout?: Partial<MmLayout>;
@@ -660,6 +662,203 @@ export class MmStruct {
     return result;
   }
 
+  // ------------------------------------------------------------------- mremap
+
+  /** mremap(2) (mm/mremap.c). Returns the (new) address or an errno. */
+  mremap(addr: U64Arg, oldLen: U64Arg, newLen: U64Arg, flags: number, newAddr: U64Arg = 0): number | ErrnoResult {
+    addr = checkArg('addr', addr);
+    oldLen = checkArg('old_len', oldLen);
+    newLen = checkArg('new_len', newLen);
+    newAddr = checkArg('new_addr', newAddr);
+    checkInt32('flags', flags);
+    // check_mremap_params
+    if (flags & ~(MREMAP.MAYMOVE | MREMAP.FIXED | MREMAP.DONTUNMAP)) return errnoResult('EINVAL');
+    const a = clampHuge(addr);
+    if (a % PAGE !== 0) return errnoResult('EINVAL');
+    const oldAligned = clampHuge(pageAlignU64(oldLen));
+    const newAlignedArg = pageAlignU64(newLen);
+    if (isZero(newAlignedArg)) return errnoResult('EINVAL');
+    const nl = clampHuge(newAlignedArg);
+    if (nl > this.layout.taskSize) return errnoResult('EINVAL');
+    const impliesNew = (flags & (MREMAP.FIXED | MREMAP.DONTUNMAP)) !== 0;
+    const na = clampHuge(newAddr);
+    if (impliesNew) {
+      if (na > this.layout.taskSize - nl) return errnoResult('EINVAL');
+      if (na % PAGE !== 0) return errnoResult('EINVAL');
+      if (!(flags & MREMAP.MAYMOVE)) return errnoResult('EINVAL');
+      if (flags & MREMAP.DONTUNMAP && oldAligned !== nl) return errnoResult('EINVAL');
+      if (na < a + oldAligned && a < na + nl) return errnoResult('EINVAL');
+      if (this.vmas.count + 2 >= this.layout.maxMapCount - 3) return OOM;
+    }
+    if (flags & MREMAP.FIXED && oldAligned === nl) return this.remapMove(a, nl, na, flags);
+    const vma = this.vmas.findContaining(a);
+    if (vma === undefined) return errnoResult('EFAULT');
+    const prep = this.checkPrepVma(vma, a, oldAligned, nl, flags);
+    if (prep !== null) return prep;
+    if (impliesNew) return this.mremapTo(a, oldAligned, nl, flags, na);
+    if (oldAligned === nl) return a;
+    if (oldAligned > nl) {
+      const r = this.munmap(a + nl, oldAligned - nl);
+      return typeof r === 'number' ? a : r;
+    }
+    return this.expandVma(vma, a, oldAligned, nl, flags);
+  }
+
+  /** mm/mremap.c: check_prep_vma. */
+  private checkPrepVma(vma: VmArea, addr: number, oldLen: number, newLen: number, flags: number): ErrnoResult | null {
+    // Duplicating a private mapping with old_len 0 is refused.
+    if (oldLen === 0 && !(vma.flags & (VM.SHARED | VM.MAYSHARE))) return errnoResult('EINVAL');
+    const impliesNew = (flags & (MREMAP.FIXED | MREMAP.DONTUNMAP)) !== 0;
+    if (!(newLen > oldLen || impliesNew)) return null;
+    if (oldLen > vma.end - addr) return errnoResult('EFAULT');
+    if (newLen === oldLen) return null;
+    if (vma.flags & (VM.DONTEXPAND | VM.PFNMAP) || vma.special !== null) return errnoResult('EFAULT');
+    if (newLen > oldLen) {
+      const delta = (newLen - oldLen) / PAGE;
+      if (vma.flags & VM.LOCKED && !this.layout.capIpcLock && (this.lockedVm + delta) * PAGE > this.rlimits.memlock) {
+        return errnoResult('EAGAIN');
+      }
+      if (!this.mayExpandVm(vma.flags, delta)) return OOM;
+    }
+    return null;
+  }
+
+  /** mm/mremap.c: remap_move — MREMAP_FIXED with equal lengths moves every VMA of the range, keeping holes. */
+  private remapMove(start: number, len: number, newAddr: number, flags: number): number | ErrnoResult {
+    const end = start + len;
+    let result: number | ErrnoResult = errnoResult('EFAULT');
+    let seen = false;
+    let lastEnd = 0;
+    let target = newAddr;
+    let cursor = start;
+    for (;;) {
+      const vma = this.vmas.findIntersection(cursor, end);
+      if (vma === undefined) break;
+      const addr = Math.max(vma.start, start);
+      const l = Math.min(end, vma.end) - addr;
+      if (!seen && start < vma.start) return errnoResult('EFAULT');
+      const offset = seen ? vma.start - lastEnd : 0;
+      lastEnd = vma.end;
+      cursor = vma.end;
+      const prep = this.checkPrepVma(vma, addr, l, l, flags);
+      const r = prep ?? this.mremapTo(addr, l, l, flags, target + offset);
+      if (typeof r !== 'number') return r;
+      if (!seen) result = r;
+      seen = true;
+      target = r + l;
+    }
+    return result;
+  }
+
+  /** mm/mremap.c: mremap_to — move to a given or found address. */
+  private mremapTo(addr: number, oldLen: number, newLen: number, flags: number, newAddr: number): number | ErrnoResult {
+    if (flags & MREMAP.FIXED) {
+      const r = this.munmap(newAddr, newLen);
+      if (typeof r !== 'number') return r;
+    }
+    let vma = this.vmas.findContaining(addr);
+    if (vma === undefined) return errnoResult('EFAULT');
+    if (oldLen > newLen) {
+      const r = this.munmap(addr + newLen, oldLen - newLen);
+      if (typeof r !== 'number') return r;
+      oldLen = newLen;
+      vma = this.vmas.findContaining(addr);
+      if (vma === undefined) return errnoResult('EFAULT');
+    }
+    if (flags & MREMAP.DONTUNMAP && !this.mayExpandVm(vma.flags, oldLen / PAGE)) return OOM;
+    const target = this.setNewAddr(vma, addr, newLen, flags, newAddr);
+    if (typeof target !== 'number') return target;
+    return this.moveVma(vma, addr, oldLen, target, newLen, flags);
+  }
+
+  /** mm/mremap.c: expand_vma — grow in place when the range ends the VMA and room follows, else move. */
+  private expandVma(vma: VmArea, addr: number, oldLen: number, newLen: number, flags: number): number | ErrnoResult {
+    const delta = newLen - oldLen;
+    if (vma.end - addr === oldLen) {
+      const end = vma.end + delta;
+      if (this.vmas.findIntersection(vma.end, end) === undefined && end - vma.start <= this.layout.taskSize && vma.start <= this.layout.taskSize - (end - vma.start)) {
+        const oldEnd = vma.end;
+        const merged = this.mergeNewRange({
+          flags: vma.flags,
+          file: vma.file,
+          anonVma: vma.anonVma,
+          pgoff: vma.pgoff + vma.pages,
+          start: oldEnd,
+          end,
+        });
+        if (merged === undefined) return OOM;
+        this.statAccount(vma.flags, delta / PAGE);
+        if (vma.flags & VM.LOCKED) {
+          this.lockedVm += delta / PAGE;
+          this.populate(oldEnd, end);
+        }
+        return addr;
+      }
+    }
+    if (!(flags & MREMAP.MAYMOVE)) return OOM;
+    const target = this.setNewAddr(vma, addr, newLen, flags, 0);
+    if (typeof target !== 'number') return target;
+    return this.moveVma(vma, addr, oldLen, target, newLen, flags);
+  }
+
+  /** mm/mremap.c: vrm_set_new_addr. */
+  private setNewAddr(vma: VmArea, addr: number, newLen: number, flags: number, newAddr: number): number | ErrnoResult {
+    const pgoff = vma.pgoff + (addr - vma.start) / PAGE;
+    let mapFlags = 0;
+    if (flags & MREMAP.FIXED) mapFlags |= MAP.FIXED;
+    if (vma.flags & VM.MAYSHARE) mapFlags |= MAP.SHARED;
+    const hint = flags & (MREMAP.FIXED | MREMAP.DONTUNMAP) ? newAddr : 0;
+    return this.getUnmappedArea(vma.file, hint, newLen, pgoff, mapFlags);
+  }
+
+  /** mm/mremap.c: move_vma — copy the VMA to its new place, move the pages, drop the old range. */
+  private moveVma(vma: VmArea, oldAddr: number, oldLen: number, newAddr: number, newLen: number, flags: number): number | ErrnoResult {
+    if (this.vmas.count >= this.layout.maxMapCount - 3) return OOM;
+    const wasWhole = oldAddr === vma.start && oldAddr + oldLen === vma.end;
+    const newVma = this.copyVma(vma, newAddr, newLen, vma.pgoff + (oldAddr - vma.start) / PAGE);
+    this.movePages(oldAddr, newAddr, Math.min(oldLen, newLen));
+    if (flags & MREMAP.DONTUNMAP) {
+      // dontunmap_complete: the old VMA stays, empty, unlocked; it keeps VM_ACCOUNT.
+      const old = this.vmas.findContaining(oldAddr);
+      if (old !== undefined) {
+        if (old.flags & VM.LOCKED) this.lockedVm -= old.pages;
+        old.flags &= ~(VM.LOCKED | VM.LOCKONFAULT);
+        if (old !== newVma && wasWhole) old.anonVma = null;
+      }
+    } else if (oldLen > 0) {
+      this.unmapRange(oldAddr, oldAddr + oldLen);
+    }
+    if (newVma.flags & VM.LOCKED && newLen > oldLen) this.populate(newAddr + oldLen, newAddr + newLen);
+    return newAddr;
+  }
+
+  /** mm/vma.c: copy_vma — a VMA like `vma` at [addr, addr+len), merged with neighbours if it can be. */
+  private copyVma(vma: VmArea, addr: number, len: number, pgoff: number): VmArea {
+    // An anonymous VMA that never faulted takes the pgoff of its new place, so it can merge there.
+    if (vma.isAnonymous && vma.anonVma === null) pgoff = addr / PAGE;
+    const c: MergeCandidate = { flags: vma.flags, file: vma.file, anonVma: vma.anonVma, pgoff, start: addr, end: addr + len };
+    const merged = vma.special === null ? this.mergeNewRange(c) : undefined;
+    if (merged !== undefined) {
+      this.statAccount(vma.flags, len / PAGE);
+      if (vma.flags & VM.LOCKED) this.lockedVm += len / PAGE;
+      return merged;
+    }
+    const copy = new VmArea(addr, addr + len, pgoff, vma.file, vma.flags, vma.anonVma, vma.special);
+    this.insertVma(copy);
+    return copy;
+  }
+
+  /** mm/mremap.c: move_page_tables — the pages follow the mapping. */
+  private movePages(from: number, to: number, len: number): void {
+    if (this.ptes.size === 0) return;
+    const moved: number[] = [];
+    this.ptes.forEach(from, from + len, (va, entry) => {
+      moved.push(va, entry);
+    });
+    for (let i = 0; i < moved.length; i += 2) this.ptes.delete(moved[i]);
+    for (let i = 0; i < moved.length; i += 2) this.ptes.set(to + (moved[i] - from), moved[i + 1]);
+  }
+
   // ---------------------------------------------------------------------- brk
 
   /** brk(2): returns the new break, or the unchanged one on failure (Linux never fails brk). */
@@ -925,7 +1124,12 @@ export class MmStruct {
    * them from every mapping of the file in this address space, private copies
    * included (mm/truncate.c: truncate_pagecache, even_cows).
    */
-  truncateFile(file: MemoryFile, size: number): void {
+  truncateFile(file: MemoryFile, size: U64Arg): 0 | ErrnoResult {
+    size = checkArg('size', size);
+    // fs/open.c: do_truncate — a negative loff_t is EINVAL, past s_maxbytes EFBIG
+    // (ext4 with 4 KiB blocks: 16 TiB).
+    if (typeof size === 'bigint') return errnoResult(size >= 1n << 63n ? 'EINVAL' : 'EFBIG');
+    if (size > MAX_FILE_SIZE) return errnoResult('EFBIG');
     const holeBegin = Math.ceil(size / PAGE);
     for (const vma of this.vmas) {
       if (vma.file !== file) continue;
@@ -934,6 +1138,7 @@ export class MmStruct {
     }
     file.truncate(size);
     this.pageCache.truncate(file, size);
+    return 0;
   }
 
   /** Tear the address space down: every page and VMA released. */

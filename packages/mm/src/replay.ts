@@ -163,7 +163,7 @@ export class TraceReplayer {
       if (deleted) (file as MemoryFile).unlink();
     }
     if (l.name === '[stack]') flags |= VM.GROWSDOWN;
-    if (file === null && special === null && flags & VM.WRITE && !(flags & VM.SHARED)) flags |= VM.ACCOUNT;
+    if (special === null && flags & VM.WRITE && !(flags & VM.MAYSHARE)) flags |= VM.ACCOUNT;
     const pgoff = file !== null ? l.offset / 4096 : l.start / 4096;
     // Writable private memory of a running program has almost always been touched.
     const anonVma = initial && special === null && flags & VM.WRITE && !(flags & VM.MAYSHARE) ? new AnonVma() : null;
@@ -247,6 +247,10 @@ export class TraceReplayer {
         const r = mm.mprotect(hexArg(op.addr), hexArg(op.len), op.prot as number);
         return compareResult(op, isErrno(r) ? r.errno : r);
       }
+      case 'mremap': {
+        const r = mm.mremap(hexArg(op.old_addr), hexArg(op.old_len), hexArg(op.new_len), op.flags as number, hexArg(op.new_addr ?? '0x0'));
+        return compareResult(op, isErrno(r) ? r.errno : r);
+      }
       case 'brk': {
         const r = mm.sysBrk(hexArg(op.addr));
         return compareResult(op, r);
@@ -272,8 +276,8 @@ export class TraceReplayer {
       case 'truncate': {
         const file = this.fids.get(op.fid as number);
         if (file === undefined) return `truncate: unknown fid ${op.fid}`;
-        mm.truncateFile(file, hexNumber(op.size));
-        return null;
+        const r = mm.truncateFile(file, hexArg(op.size));
+        return compareResult(op, isErrno(r) ? r.errno : r);
       }
       case 'sync':
         this.applySync(op.maps ?? { del: [], add: [] });
@@ -318,7 +322,6 @@ export class TraceReplayer {
         this.mm.insertVma(fresh);
       }
     }
-    this.maps = renderMaps(this.mm);
   }
 
   /** The final maps equal the end record. */
