@@ -152,11 +152,9 @@ export class MmStruct {
   /** mm/vma.c: split_vma without the map-count check; returns the new upper part. */
   private splitAt(vma: VmArea, addr: number): VmArea {
     const upper = vma.clone();
-    upper.start = addr;
+    this.vmas.setBounds(upper, addr, vma.end);
     upper.pgoff = vma.pgoff + (addr - vma.start) / PAGE;
-    this.vmas.remove(vma);
-    vma.end = addr;
-    this.vmas.insert(vma);
+    this.vmas.setBounds(vma, vma.start, addr);
     this.vmas.insert(upper);
     return upper;
   }
@@ -208,21 +206,19 @@ export class MmStruct {
       if (right) {
         const n = next as VmArea;
         this.vmas.remove(n);
-        prev.end = n.end;
+        this.vmas.setBounds(prev, prev.start, n.end);
         prev.anonVma ??= n.anonVma;
       } else {
-        prev.end = c.end;
+        this.vmas.setBounds(prev, prev.start, c.end);
       }
       prev.anonVma ??= c.anonVma;
       return prev;
     }
     if (right) {
       const n = next as VmArea;
-      this.vmas.remove(n);
-      n.start = c.start;
+      this.vmas.setBounds(n, c.start, n.end);
       n.pgoff = c.pgoff;
       n.anonVma ??= c.anonVma;
-      this.vmas.insert(n);
       return n;
     }
     return undefined;
@@ -259,32 +255,28 @@ export class MmStruct {
           const n = next as VmArea;
           this.vmas.remove(vma);
           this.vmas.remove(n);
-          p.end = n.end;
+          this.vmas.setBounds(p, p.start, n.end);
         } else if (rightSide) {
           this.vmas.remove(vma);
-          p.end = end;
+          this.vmas.setBounds(p, p.start, end);
         } else {
           // prev grows over [start, end); vma keeps the rest.
-          this.vmas.remove(vma);
           vma.pgoff += (end - vma.start) / PAGE;
-          vma.start = end;
-          p.end = end;
-          this.vmas.insert(vma);
+          this.vmas.setBounds(vma, end, vma.end);
+          this.vmas.setBounds(p, p.start, end);
         }
         return p;
       }
       if (mergeRight) {
         const n = next as VmArea;
         n.anonVma ??= vma.anonVma;
-        this.vmas.remove(n);
         if (leftSide) {
           this.vmas.remove(vma);
         } else {
-          vma.end = start;
+          this.vmas.setBounds(vma, vma.start, start);
         }
         n.pgoff -= (n.start - start) / PAGE;
-        n.start = start;
-        this.vmas.insert(n);
+        this.vmas.setBounds(n, start, n.end);
         return n;
       }
     }
@@ -902,7 +894,7 @@ export class MmStruct {
     if (vma !== undefined && vma.end === addr) {
       const c: MergeCandidate = { flags, file: null, anonVma: null, pgoff: addr / PAGE, start: addr, end: addr + len };
       if (this.canMergeAfter(vma, c)) {
-        vma.end = addr + len;
+        this.vmas.setBounds(vma, vma.start, addr + len);
         this.statAccount(flags, pages);
         return true;
       }

@@ -312,8 +312,7 @@ export class TraceReplayer {
       const fresh = this.vmaFromLine(l, false);
       if (fresh === null) continue;
       if (reuse !== undefined) {
-        reuse.start = l.start;
-        reuse.end = l.end;
+        this.mm.vmas.setBounds(reuse, l.start, l.end);
         reuse.flags = fresh.flags | (reuse.flags & ~(VM.READ | VM.WRITE | VM.EXEC));
         if (reuse.file === null) reuse.pgoff = fresh.pgoff;
         removed.splice(removed.indexOf(reuse), 1);

@@ -1,3 +1,4 @@
+import { AreaNode } from '@vmem/memory-set';
 import type { MmFile } from './mm-file.js';
 
 /**
@@ -14,11 +15,11 @@ export class AnonVma {
 }
 
 /** One virtual memory area (Linux's `struct vm_area_struct`). */
-export class VmArea {
-  /** First byte (page aligned). */
-  start: number;
-  /** One past the last byte (page aligned). */
-  end: number;
+/**
+ * The node of the address space's VMA tree (memory-set's intrusive AreaNode):
+ * `start`/`end` change only through VmaIndex.setBounds.
+ */
+export class VmArea extends AreaNode {
   /**
    * Offset in pages: into `file` for a file mapping; for a private anonymous
    * mapping the page number it was created at (it decides merges, see mm/mmap.c do_mmap).
@@ -40,8 +41,7 @@ export class VmArea {
     anonVma: AnonVma | null = null,
     special: string | null = null,
   ) {
-    this.start = start;
-    this.end = end;
+    super(start, end);
     this.pgoff = pgoff;
     this.file = file;
     this.flags = flags;

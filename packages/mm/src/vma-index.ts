@@ -1,109 +1,91 @@
+import { AreaGap, AreaTree } from '@vmem/memory-set';
 import type { VmArea } from './vm-area.js';
 
 /**
- * The ordered set of an address space's VMAs, with Linux's lookups
- * (find_vma, find_vma_intersection, prev/next) and free-gap searches
- * (maple tree mas_empty_area / mas_empty_area_rev).
+ * The ordered set of an address space's VMAs, on memory-set's gap-augmented
+ * AreaTree (Linux keeps them in a maple tree), with Linux's lookups (find_vma,
+ * find_vma_intersection, prev/next) and free-gap searches (mas_empty_area[_rev]).
+ * Every operation is O(log n).
  */
 export class VmaIndex {
-  private readonly list: VmArea[] = [];
+  private readonly tree: AreaTree<VmArea>;
+  private readonly gap = new AreaGap<VmArea>();
+
+  constructor(options: { high?: number } = {}) {
+    this.tree = new AreaTree<VmArea>({ low: 0, high: options.high ?? 2 ** 47 });
+  }
 
   get count(): number {
-    return this.list.length;
-  }
-
-  /** Index of the first VMA with end > addr (list length if none). */
-  private lowerEnd(addr: number): number {
-    let lo = 0;
-    let hi = this.list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.list[mid].end > addr) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  }
-
-  private indexOf(vma: VmArea): number {
-    const i = this.lowerEnd(vma.start);
-    if (this.list[i] !== vma) throw new Error(`VMA ${vma.start.toString(16)} is not in the index`);
-    return i;
+    return this.tree.size;
   }
 
   /** find_vma: the first VMA with end > addr. */
   findVma(addr: number): VmArea | undefined {
-    return this.list[this.lowerEnd(addr)];
+    return this.tree.findFirstEndingAfter(addr);
   }
 
   /** The VMA containing addr. */
   findContaining(addr: number): VmArea | undefined {
-    const vma = this.list[this.lowerEnd(addr)];
-    return vma !== undefined && vma.start <= addr ? vma : undefined;
+    return this.tree.find(addr);
   }
 
   /** find_vma_intersection: the first VMA overlapping [start, end). */
   findIntersection(start: number, end: number): VmArea | undefined {
-    const vma = this.list[this.lowerEnd(start)];
+    const vma = this.tree.findFirstEndingAfter(start);
     return vma !== undefined && vma.start < end ? vma : undefined;
   }
 
   /** The last VMA with start < addr (vma_prev from addr's position). */
   findPrev(addr: number): VmArea | undefined {
-    let lo = 0;
-    let hi = this.list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.list[mid].start < addr) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo > 0 ? this.list[lo - 1] : undefined;
+    return this.tree.findLastStartingBefore(addr);
   }
 
   prev(vma: VmArea): VmArea | undefined {
-    const i = this.indexOf(vma);
-    return i > 0 ? this.list[i - 1] : undefined;
+    return this.tree.prev(vma);
   }
 
   next(vma: VmArea): VmArea | undefined {
-    return this.list[this.indexOf(vma) + 1];
+    return this.tree.next(vma);
   }
 
   first(): VmArea | undefined {
-    return this.list[0];
+    return this.tree.first();
   }
 
   last(): VmArea | undefined {
-    return this.list[this.list.length - 1];
+    return this.tree.last();
   }
 
   insert(vma: VmArea): void {
-    const i = this.lowerEnd(vma.start);
-    const at = this.list[i];
-    if (at !== undefined && at.start < vma.end) {
-      throw new Error(`VMA ${vma.start.toString(16)}-${vma.end.toString(16)} overlaps ${at.start.toString(16)}`);
-    }
-    this.list.splice(i, 0, vma);
+    this.tree.insert(vma);
   }
 
   remove(vma: VmArea): void {
-    this.list.splice(this.indexOf(vma), 1);
+    this.tree.remove(vma);
   }
 
-  /** The VMAs overlapping [start, end), in order (a snapshot). */
+  /** Move the bounds of a VMA (in the index or not) without crossing a neighbour. */
+  setBounds(vma: VmArea, start: number, end: number): void {
+    this.tree.setBounds(vma, start, end);
+  }
+
+  /** The VMAs overlapping [start, end), in order (a snapshot, safe to mutate the index while using it). */
   overlapping(start: number, end: number): VmArea[] {
     const out: VmArea[] = [];
-    for (let i = this.lowerEnd(start); i < this.list.length && this.list[i].start < end; i++) {
-      out.push(this.list[i]);
+    let vma = this.tree.findFirstEndingAfter(start);
+    while (vma !== undefined && vma.start < end) {
+      out.push(vma);
+      vma = this.tree.next(vma);
     }
     return out;
   }
 
   [Symbol.iterator](): Iterator<VmArea> {
-    return this.list[Symbol.iterator]();
+    return this.tree[Symbol.iterator]();
   }
 
   toArray(): VmArea[] {
-    return this.list.slice();
+    return [...this.tree];
   }
 
   /**
@@ -111,16 +93,9 @@ export class VmaIndex {
    * least `size` bytes. Returns the last byte of that range clipped to max, or -1.
    */
   emptyAreaRev(min: number, max: number, size: number): number {
-    // Gaps from the top down: [list[i-1].end, list[i].start - 1] for i = n .. 0.
-    for (let i = this.list.length; i >= 0; i--) {
-      const gapStart = i > 0 ? this.list[i - 1].end : 0;
-      const gapLast = i < this.list.length ? this.list[i].start - 1 : Number.MAX_SAFE_INTEGER;
-      if (gapLast < min) return -1;
-      const lo = Math.max(gapStart, min);
-      const hi = Math.min(gapLast, max);
-      if (hi >= lo && hi - lo + 1 >= size) return hi;
-    }
-    return -1;
+    if (max + 1 > this.tree.high) max = this.tree.high - 1;
+    if (max < min) return -1;
+    return this.tree.findGapTopDown(min, max + 1, size, this.gap) ? this.gap.end - 1 : -1;
   }
 
   /**
@@ -128,14 +103,13 @@ export class VmaIndex {
    * bytes. Returns its first byte clipped to min, or -1.
    */
   emptyArea(min: number, max: number, size: number): number {
-    for (let i = 0; i <= this.list.length; i++) {
-      const gapStart = i > 0 ? this.list[i - 1].end : 0;
-      const gapLast = i < this.list.length ? this.list[i].start - 1 : Number.MAX_SAFE_INTEGER;
-      if (gapStart > max) return -1;
-      const lo = Math.max(gapStart, min);
-      const hi = Math.min(gapLast, max);
-      if (hi >= lo && hi - lo + 1 >= size) return lo;
-    }
-    return -1;
+    if (max + 1 > this.tree.high) max = this.tree.high - 1;
+    if (max < min) return -1;
+    return this.tree.findGapBottomUp(min, max + 1, size, this.gap) ? this.gap.start : -1;
+  }
+
+  /** Check the tree's invariants (tests). */
+  checkInvariants(): void {
+    this.tree.checkInvariants();
   }
 }

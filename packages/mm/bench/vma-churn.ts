@@ -1,0 +1,56 @@
+// vma-churn-N (shared/bench/WORKLOADS.md) on MmStruct with its default page-table
+// backend: N separate areas, then 100,000 random mprotect / munmap / MAP_FIXED mmap /
+// unhinted mmap+munmap operations. Prints ns/op (median of 5 runs) and the final
+// area count, which a Linux-exact implementation shares with the kernel.
+import { formatLine, median, Mulberry32, nowNs } from '@vmem/bench-kit';
+import { BitmapFrameAllocator, PhysicalMemory, RefCountedFrameAllocator } from '@vmem/frame-allocator';
+import { isErrno, MAP, MmStruct, PROT } from '../src/index.js';
+
+const PAGE = 4096;
+const W = 0x1_0000_0000;
+const OPS = 100_000;
+const RW = PROT.READ | PROT.WRITE;
+const R = PROT.READ;
+const ANON = MAP.PRIVATE | MAP.ANONYMOUS;
+
+function run(n: number): { nsPerOp: number; areas: number } {
+  const frames = new RefCountedFrameAllocator(new BitmapFrameAllocator({ frames: 1 << 16 }));
+  const memory = new PhysicalMemory({ size: 2 ** 28 });
+  const mm = new MmStruct({ frames, memory, layout: { maxMapCount: 262_144 } });
+  const rng = new Mulberry32(1);
+  for (let k = 0; k < n; k++) {
+    const r = mm.mmap(W + k * 16 * PAGE, (1 + rng.rand(8)) * PAGE, k % 2 === 0 ? RW : R, ANON | MAP.FIXED, null, 0);
+    if (isErrno(r)) throw new Error(`setup mmap ${k} failed: ${r.errno}`);
+  }
+  const start = nowNs();
+  for (let i = 0; i < OPS; i++) {
+    const r = rng.rand(100);
+    const k = rng.rand(n);
+    const a = W + k * 16 * PAGE + rng.rand(16) * PAGE;
+    const len = (1 + rng.rand(4)) * PAGE;
+    if (r < 35) {
+      mm.mprotect(a, len, rng.rand(2) ? R : RW);
+    } else if (r < 60) {
+      mm.munmap(a, len);
+    } else if (r < 85) {
+      mm.mmap(a, len, rng.rand(2) ? R : RW, ANON | MAP.FIXED, null, 0);
+    } else {
+      const got = mm.mmap(0, len, RW, ANON, null, 0);
+      if (!isErrno(got)) mm.munmap(got, len);
+    }
+  }
+  const nsPerOp = (nowNs() - start) / OPS;
+  return { nsPerOp, areas: mm.mapCount };
+}
+
+for (const n of [1000, 10_000, 65_000]) {
+  const times: number[] = [];
+  let areas = 0;
+  for (let i = 0; i < 5; i++) {
+    const result = run(n);
+    times.push(result.nsPerOp);
+    areas = result.areas;
+  }
+  console.log(formatLine(`vma-churn-${n}`, 'mm', median(times)));
+  console.log(`vma-churn-${n} mm areas=${areas}`);
+}
