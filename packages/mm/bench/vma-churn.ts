@@ -2,8 +2,12 @@
 // backend: N separate areas, then 100,000 random mprotect / munmap / MAP_FIXED mmap /
 // unhinted mmap+munmap operations. Prints ns/op (median of 5 runs) and the final
 // area count, which a Linux-exact implementation shares with the kernel.
-import { formatLine, median, Mulberry32, nowNs } from '@vmem/bench-kit';
-import { BitmapFrameAllocator, PhysicalMemory, RefCountedFrameAllocator } from '@vmem/frame-allocator';
+import { formatLine, Mulberry32, median, nowNs } from '@vmem/bench-kit';
+import {
+  BitmapFrameAllocator,
+  PhysicalMemory,
+  RefCountedFrameAllocator,
+} from '@vmem/frame-allocator';
 import { isErrno, MAP, MmStruct, PROT } from '../src/index.js';
 
 const PAGE = 4096;
@@ -19,7 +23,14 @@ function run(n: number): { nsPerOp: number; areas: number } {
   const mm = new MmStruct({ frames, memory, layout: { maxMapCount: 262_144 } });
   const rng = new Mulberry32(1);
   for (let k = 0; k < n; k++) {
-    const r = mm.mmap(W + k * 16 * PAGE, (1 + rng.rand(8)) * PAGE, k % 2 === 0 ? RW : R, ANON | MAP.FIXED, null, 0);
+    const r = mm.mmap(
+      W + k * 16 * PAGE,
+      (1 + rng.rand(8)) * PAGE,
+      k % 2 === 0 ? RW : R,
+      ANON | MAP.FIXED,
+      null,
+      0,
+    );
     if (isErrno(r)) throw new Error(`setup mmap ${k} failed: ${r.errno}`);
   }
   const start = nowNs();

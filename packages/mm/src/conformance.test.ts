@@ -5,7 +5,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { BitmapFrameAllocator, PhysicalMemory, RefCountedFrameAllocator } from '@vmem/frame-allocator';
+import {
+  BitmapFrameAllocator,
+  PhysicalMemory,
+  RefCountedFrameAllocator,
+} from '@vmem/frame-allocator';
 import { PageTable } from '@vmem/page-table-x86_64';
 import { describe, expect, test } from 'vitest';
 import { PageTablePteStore } from './page-table-pte-store.js';

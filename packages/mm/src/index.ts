@@ -4,10 +4,16 @@ export type { MemoryFileOptions, MmFile } from './mm-file.js';
 export { MemoryFile } from './mm-file.js';
 export type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 export type { MmLayout, Rlimits } from './mm-options.js';
-export { computeMmapBase, DEFAULT_LAYOUT, DEFAULT_RLIMITS, DEFAULT_TASK_SIZE } from './mm-options.js';
+export {
+  computeMmapBase,
+  DEFAULT_LAYOUT,
+  DEFAULT_RLIMITS,
+  DEFAULT_TASK_SIZE,
+} from './mm-options.js';
 export type { Fault, FaultCode, MmStructOptions } from './mm-struct.js';
 export { MmStruct } from './mm-struct.js';
 export { PageCache } from './page-cache.js';
+export { PageTablePteStore } from './page-table-pte-store.js';
 export { mapsLine, renderMaps, vmaName } from './proc-maps.js';
 export type { PteStore } from './pte-store.js';
 export { MapPteStore, PTE_BITS, pteBits, pteEntry, ptePfn } from './pte-store.js';

@@ -48,12 +48,14 @@ export class MemoryFile implements MmFile {
   private fillLimit: number;
 
   constructor(options: MemoryFileOptions) {
-    if (typeof options.path !== 'string') throw new TypeError(`path must be a string, got ${options.path}`);
+    if (typeof options.path !== 'string')
+      throw new TypeError(`path must be a string, got ${options.path}`);
     if (!Number.isSafeInteger(options.ino) || options.ino < 0) {
       throw new RangeError(`ino must be a non-negative integer, got ${options.ino}`);
     }
     const size = options.size ?? 0;
-    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`size must be a non-negative integer, got ${size}`);
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new RangeError(`size must be a non-negative integer, got ${size}`);
     this.path = options.path;
     this.dev = options.dev ?? '00:00';
     this.ino = options.ino;
@@ -101,7 +103,8 @@ export class MemoryFile implements MmFile {
 
   /** ftruncate: shrinking drops content past the end; growing adds zero bytes. */
   truncate(size: number): void {
-    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`size must be a non-negative integer, got ${size}`);
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new RangeError(`size must be a non-negative integer, got ${size}`);
     if (size < this._size) {
       for (const pgoff of [...this.pages.keys()]) {
         if (pgoff * PAGE_SIZE_4K >= size) this.pages.delete(pgoff);

@@ -60,7 +60,11 @@ export const DEFAULT_RLIMITS: Readonly<Rlimits> = Object.freeze({
  * arch/x86/mm/mmap.c: mmap_base = PAGE_ALIGN(task_size - gap), the gap being the
  * stack rlimit plus the guard gap, clamped to [128 MiB, 5/6 of task_size].
  */
-export function computeMmapBase(taskSize: number, stackRlimit: number, stackGuardGap: number): number {
+export function computeMmapBase(
+  taskSize: number,
+  stackRlimit: number,
+  stackGuardGap: number,
+): number {
   const min = 128 * 1024 * 1024;
   const max = Math.floor((taskSize / 6) * 5);
   let gap = stackRlimit === Number.POSITIVE_INFINITY ? max : stackRlimit + stackGuardGap;

@@ -1,11 +1,19 @@
-import { MAP, MREMAP, PROT, type ErrnoResult, errnoResult, LEGACY_MAP_MASK } from './linux-abi.js';
+import { type ErrnoResult, errnoResult, LEGACY_MAP_MASK, MAP, MREMAP, PROT } from './linux-abi.js';
 import type { MmFile } from './mm-file.js';
 import { MemoryFile } from './mm-file.js';
 import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 import { DEFAULT_LAYOUT, DEFAULT_RLIMITS, type MmLayout, type Rlimits } from './mm-options.js';
 import { PageCache } from './page-cache.js';
 import { MapPteStore, PTE_BITS, type PteStore, pteBits, pteEntry, ptePfn } from './pte-store.js';
-import { addU64, checkArg, clampHuge, gtU64, isZero, pageAlignU64, type U64Arg } from './u64-arg.js';
+import {
+  addU64,
+  checkArg,
+  clampHuge,
+  gtU64,
+  isZero,
+  pageAlignU64,
+  type U64Arg,
+} from './u64-arg.js';
 import { AnonVma, VmArea } from './vm-area.js';
 import {
   VM,
@@ -290,7 +298,13 @@ export class MmStruct {
   // -------------------------------------------------------- get_unmapped_area
 
   /** mm/mmap.c: unmapped_area_topdown. Returns the address or -1. */
-  private unmappedAreaTopdown(length: number, lowLimit: number, highLimit: number, alignMask: number, alignOffset: number): number {
+  private unmappedAreaTopdown(
+    length: number,
+    lowLimit: number,
+    highLimit: number,
+    alignMask: number,
+    alignOffset: number,
+  ): number {
     const searchLength = length + alignMask;
     if (lowLimit < this.layout.mmapMinAddr) lowLimit = this.layout.mmapMinAddr;
     for (;;) {
@@ -313,7 +327,13 @@ export class MmStruct {
   }
 
   /** mm/mmap.c: unmapped_area (bottom-up). Returns the address or -1. */
-  private unmappedArea(length: number, lowLimit: number, highLimit: number, alignMask: number, alignOffset: number): number {
+  private unmappedArea(
+    length: number,
+    lowLimit: number,
+    highLimit: number,
+    alignMask: number,
+    alignOffset: number,
+  ): number {
     const searchLength = length + alignMask;
     if (lowLimit < this.layout.mmapMinAddr) lowLimit = this.layout.mmapMinAddr;
     for (;;) {
@@ -337,7 +357,7 @@ export class MmStruct {
   private vmStartGap(vma: VmArea): number {
     if (!(vma.flags & VM.GROWSDOWN)) return vma.start;
     const start = vma.start - this.layout.stackGuardGap;
-    return start < 0 ? 0 : start;
+    return Math.max(start, 0);
   }
 
   /** arch/x86/kernel/sys_x86_64.c: mmap_address_hint_valid. */
@@ -347,7 +367,13 @@ export class MmStruct {
   }
 
   /** arch_get_unmapped_area_topdown (x86_64, no randomization), -1 on failure. */
-  private getAreaTopdown(addr: number, len: number, pgoff: number, flags: number, hasFile: boolean): number {
+  private getAreaTopdown(
+    addr: number,
+    len: number,
+    pgoff: number,
+    flags: number,
+    hasFile: boolean,
+  ): number {
     if (len > this.layout.taskSize) return -1;
     if (flags & MAP.FIXED) return addr;
     if (!(flags & MAP['32BIT'])) {
@@ -367,7 +393,13 @@ export class MmStruct {
   }
 
   /** arch_get_unmapped_area (bottom-up; MAP_32BIT and the top-down fallback). */
-  private getAreaBottomup(addr: number, len: number, pgoff: number, flags: number, hasFile: boolean): number {
+  private getAreaBottomup(
+    addr: number,
+    len: number,
+    pgoff: number,
+    flags: number,
+    hasFile: boolean,
+  ): number {
     if (flags & MAP.FIXED) return addr;
     let begin: number;
     let end: number;
@@ -382,7 +414,8 @@ export class MmStruct {
     if (addr) {
       addr = Math.ceil(addr / PAGE) * PAGE;
       const vma = this.vmas.findVma(addr);
-      if (end - len >= addr && (vma === undefined || addr + len <= this.vmStartGap(vma))) return addr;
+      if (end - len >= addr && (vma === undefined || addr + len <= this.vmStartGap(vma)))
+        return addr;
     }
     return this.unmappedArea(len, begin, end, 0, hasFile ? pgoff * PAGE : 0);
   }
@@ -391,7 +424,13 @@ export class MmStruct {
    * mm/huge_memory.c: __thp_get_unmapped_area. Ask for len + 2 MiB and place the
    * mapping so that address ≡ offset (mod 2 MiB). 0 when it does not apply.
    */
-  private thpGetArea(addr: number, len: number, pgoff: number, flags: number, hasFile: boolean): number {
+  private thpGetArea(
+    addr: number,
+    len: number,
+    pgoff: number,
+    flags: number,
+    hasFile: boolean,
+  ): number {
     const off = pgoff * PAGE;
     const offEnd = off + len;
     const offAlign = Math.ceil(off / PMD_SIZE) * PMD_SIZE;
@@ -406,7 +445,13 @@ export class MmStruct {
   }
 
   /** mm/mmap.c: __get_unmapped_area. Returns an address or an errno. */
-  private getUnmappedArea(file: MmFile | null, addr: number, len: number, pgoff: number, flags: number): number | ErrnoResult {
+  private getUnmappedArea(
+    file: MmFile | null,
+    addr: number,
+    len: number,
+    pgoff: number,
+    flags: number,
+  ): number | ErrnoResult {
     if (len > this.layout.taskSize) return OOM;
     let result: number;
     const shared = (flags & MAP.TYPE) === MAP.SHARED || (flags & MAP.TYPE) === MAP.SHARED_VALIDATE;
@@ -435,7 +480,14 @@ export class MmStruct {
    * a mapping of a file opened read-only passes a file whose `writable` is false.
    * Returns the address or an errno.
    */
-  mmap(addr: U64Arg, len: U64Arg, prot: number, flags: number, file: MmFile | null, off: U64Arg = 0): number | ErrnoResult {
+  mmap(
+    addr: U64Arg,
+    len: U64Arg,
+    prot: number,
+    flags: number,
+    file: MmFile | null,
+    off: U64Arg = 0,
+  ): number | ErrnoResult {
     addr = checkArg('addr', addr);
     len = checkArg('len', len);
     off = checkArg('off', off);
@@ -452,7 +504,8 @@ export class MmStruct {
     if (!(flags & MAP.FIXED)) {
       // round_hint_to_min
       a -= a % PAGE;
-      if (a !== 0 && a < this.layout.mmapMinAddr) a = Math.ceil(this.layout.mmapMinAddr / PAGE) * PAGE;
+      if (a !== 0 && a < this.layout.mmapMinAddr)
+        a = Math.ceil(this.layout.mmapMinAddr / PAGE) * PAGE;
     }
     const alignedLen = pageAlignU64(len);
     if (isZero(alignedLen)) return OOM;
@@ -470,9 +523,15 @@ export class MmStruct {
     const got = this.getUnmappedArea(file, a, length, pgoff, flags);
     if (typeof got !== 'number') return got;
     a = got;
-    if (flags & MAP.FIXED_NOREPLACE && this.vmas.findIntersection(a, a + length)) return errnoResult('EEXIST');
-    if (flags & MAP.LOCKED && this.rlimits.memlock === 0 && !this.layout.capIpcLock) return errnoResult('EPERM');
-    if (vmFlags & VM.LOCKED && !this.layout.capIpcLock && (this.lockedVm + length / PAGE) * PAGE > this.rlimits.memlock) {
+    if (flags & MAP.FIXED_NOREPLACE && this.vmas.findIntersection(a, a + length))
+      return errnoResult('EEXIST');
+    if (flags & MAP.LOCKED && this.rlimits.memlock === 0 && !this.layout.capIpcLock)
+      return errnoResult('EPERM');
+    if (
+      vmFlags & VM.LOCKED &&
+      !this.layout.capIpcLock &&
+      (this.lockedVm + length / PAGE) * PAGE > this.rlimits.memlock
+    ) {
       return errnoResult('EAGAIN');
     }
     if (file !== null) {
@@ -480,7 +539,8 @@ export class MmStruct {
       if (pgoff > Math.floor((2 ** 63 - length) / PAGE)) return errnoResult('EOVERFLOW');
       const type = flags & MAP.TYPE;
       if (type === MAP.SHARED || type === MAP.SHARED_VALIDATE) {
-        if (type === MAP.SHARED_VALIDATE && flags & ~LEGACY_MAP_MASK) return errnoResult('EOPNOTSUPP');
+        if (type === MAP.SHARED_VALIDATE && flags & ~LEGACY_MAP_MASK)
+          return errnoResult('EOPNOTSUPP');
         if (prot & PROT.WRITE && !file.writable) return errnoResult('EACCES');
         vmFlags |= VM.SHARED | VM.MAYSHARE;
         if (!file.writable) vmFlags &= ~(VM.MAYWRITE | VM.SHARED);
@@ -511,7 +571,13 @@ export class MmStruct {
   }
 
   /** mm/vma.c: __mmap_region. */
-  private mmapRegion(file: MmFile | null, addr: number, len: number, vmFlags: number, pgoff: number): number | ErrnoResult {
+  private mmapRegion(
+    file: MmFile | null,
+    addr: number,
+    len: number,
+    vmFlags: number,
+    pgoff: number,
+  ): number | ErrnoResult {
     const end = addr + len;
     const pages = len / PAGE;
     if (!this.mayExpandVm(vmFlags, pages)) {
@@ -520,7 +586,12 @@ export class MmStruct {
     }
     // vms_gather_munmap_vmas: splitting the first VMA needs a free map slot.
     const first = this.vmas.findIntersection(addr, end);
-    if (first !== undefined && first.start < addr && end < first.end && this.vmas.count >= this.layout.maxMapCount) {
+    if (
+      first !== undefined &&
+      first.start < addr &&
+      end < first.end &&
+      this.vmas.count >= this.layout.maxMapCount
+    ) {
       return OOM;
     }
     if ((vmFlags & (VM.NORESERVE | VM.SHARED | VM.WRITE)) === VM.WRITE) vmFlags |= VM.ACCOUNT;
@@ -531,7 +602,14 @@ export class MmStruct {
       shm.unlink();
       file = shm;
     } else if (file === null || !(vmFlags & VM_SPECIAL)) {
-      const merged = this.mergeNewRange({ flags: vmFlags, file, anonVma: null, pgoff, start: addr, end });
+      const merged = this.mergeNewRange({
+        flags: vmFlags,
+        file,
+        anonVma: null,
+        pgoff,
+        start: addr,
+        end,
+      });
       if (merged !== undefined) {
         this.statAccount(vmFlags, pages);
         if (vmFlags & VM.LOCKED) this.lockedVm += pages;
@@ -565,7 +643,8 @@ export class MmStruct {
     if (end === s) return errnoResult('EINVAL');
     const first = this.vmas.findIntersection(s, end);
     if (first === undefined) return 0;
-    if (first.start < s && end < first.end && this.vmas.count >= this.layout.maxMapCount) return OOM;
+    if (first.start < s && end < first.end && this.vmas.count >= this.layout.maxMapCount)
+      return OOM;
     this.unmapRange(s, end);
     return 0;
   }
@@ -598,7 +677,7 @@ export class MmStruct {
     if (isZero(len)) return 0;
     const endArg = addU64(start, pageAlignU64(len));
     if (!gtU64(endArg, start)) return OOM;
-    let end = clampHuge(endArg);
+    const end = clampHuge(endArg);
     // arch_validate_prot: r/w/x and PROT_SEM only.
     if (prot & ~(PROT.READ | PROT.WRITE | PROT.EXEC | PROT.SEM)) return errnoResult('EINVAL');
     let vma = this.vmas.findIntersection(s, end);
@@ -616,7 +695,7 @@ export class MmStruct {
     const newProtFlags = vmFlagsFromProt(prot);
     while (vma !== undefined && vma.start < end) {
       if (vma.start !== tmp) return OOM;
-      let newFlags = newProtFlags | (vma.flags & ~VM_ACCESS_FLAGS);
+      const newFlags = newProtFlags | (vma.flags & ~VM_ACCESS_FLAGS);
       // The VM_MAY* bits must allow every requested access.
       if (newFlags & ~(newFlags >>> VM_MAY_SHIFT) & VM_ACCESS_FLAGS) return errnoResult('EACCES');
       tmp = Math.min(vma.end, end);
@@ -632,7 +711,12 @@ export class MmStruct {
   }
 
   /** mm/mprotect.c: mprotect_fixup. */
-  private mprotectFixup(vma: VmArea, start: number, end: number, newFlags: number): VmArea | ErrnoResult {
+  private mprotectFixup(
+    vma: VmArea,
+    start: number,
+    end: number,
+    newFlags: number,
+  ): VmArea | ErrnoResult {
     const oldFlags = vma.flags;
     if (newFlags === oldFlags) return vma;
     const pages = (end - start) / PAGE;
@@ -657,7 +741,13 @@ export class MmStruct {
   // ------------------------------------------------------------------- mremap
 
   /** mremap(2) (mm/mremap.c). Returns the (new) address or an errno. */
-  mremap(addr: U64Arg, oldLen: U64Arg, newLen: U64Arg, flags: number, newAddr: U64Arg = 0): number | ErrnoResult {
+  mremap(
+    addr: U64Arg,
+    oldLen: U64Arg,
+    newLen: U64Arg,
+    flags: number,
+    newAddr: U64Arg = 0,
+  ): number | ErrnoResult {
     addr = checkArg('addr', addr);
     oldLen = checkArg('old_len', oldLen);
     newLen = checkArg('new_len', newLen);
@@ -697,17 +787,28 @@ export class MmStruct {
   }
 
   /** mm/mremap.c: check_prep_vma. */
-  private checkPrepVma(vma: VmArea, addr: number, oldLen: number, newLen: number, flags: number): ErrnoResult | null {
+  private checkPrepVma(
+    vma: VmArea,
+    addr: number,
+    oldLen: number,
+    newLen: number,
+    flags: number,
+  ): ErrnoResult | null {
     // Duplicating a private mapping with old_len 0 is refused.
     if (oldLen === 0 && !(vma.flags & (VM.SHARED | VM.MAYSHARE))) return errnoResult('EINVAL');
     const impliesNew = (flags & (MREMAP.FIXED | MREMAP.DONTUNMAP)) !== 0;
     if (!(newLen > oldLen || impliesNew)) return null;
     if (oldLen > vma.end - addr) return errnoResult('EFAULT');
     if (newLen === oldLen) return null;
-    if (vma.flags & (VM.DONTEXPAND | VM.PFNMAP) || vma.special !== null) return errnoResult('EFAULT');
+    if (vma.flags & (VM.DONTEXPAND | VM.PFNMAP) || vma.special !== null)
+      return errnoResult('EFAULT');
     if (newLen > oldLen) {
       const delta = (newLen - oldLen) / PAGE;
-      if (vma.flags & VM.LOCKED && !this.layout.capIpcLock && (this.lockedVm + delta) * PAGE > this.rlimits.memlock) {
+      if (
+        vma.flags & VM.LOCKED &&
+        !this.layout.capIpcLock &&
+        (this.lockedVm + delta) * PAGE > this.rlimits.memlock
+      ) {
         return errnoResult('EAGAIN');
       }
       if (!this.mayExpandVm(vma.flags, delta)) return OOM;
@@ -716,7 +817,12 @@ export class MmStruct {
   }
 
   /** mm/mremap.c: remap_move — MREMAP_FIXED with equal lengths moves every VMA of the range, keeping holes. */
-  private remapMove(start: number, len: number, newAddr: number, flags: number): number | ErrnoResult {
+  private remapMove(
+    start: number,
+    len: number,
+    newAddr: number,
+    flags: number,
+  ): number | ErrnoResult {
     const end = start + len;
     let result: number | ErrnoResult = errnoResult('EFAULT');
     let seen = false;
@@ -743,7 +849,13 @@ export class MmStruct {
   }
 
   /** mm/mremap.c: mremap_to — move to a given or found address. */
-  private mremapTo(addr: number, oldLen: number, newLen: number, flags: number, newAddr: number): number | ErrnoResult {
+  private mremapTo(
+    addr: number,
+    oldLen: number,
+    newLen: number,
+    flags: number,
+    newAddr: number,
+  ): number | ErrnoResult {
     if (flags & MREMAP.FIXED) {
       const r = this.munmap(newAddr, newLen);
       if (typeof r !== 'number') return r;
@@ -764,11 +876,21 @@ export class MmStruct {
   }
 
   /** mm/mremap.c: expand_vma — grow in place when the range ends the VMA and room follows, else move. */
-  private expandVma(vma: VmArea, addr: number, oldLen: number, newLen: number, flags: number): number | ErrnoResult {
+  private expandVma(
+    vma: VmArea,
+    addr: number,
+    oldLen: number,
+    newLen: number,
+    flags: number,
+  ): number | ErrnoResult {
     const delta = newLen - oldLen;
     if (vma.end - addr === oldLen) {
       const end = vma.end + delta;
-      if (this.vmas.findIntersection(vma.end, end) === undefined && end - vma.start <= this.layout.taskSize && vma.start <= this.layout.taskSize - (end - vma.start)) {
+      if (
+        this.vmas.findIntersection(vma.end, end) === undefined &&
+        end - vma.start <= this.layout.taskSize &&
+        vma.start <= this.layout.taskSize - (end - vma.start)
+      ) {
         const oldEnd = vma.end;
         const merged = this.mergeNewRange({
           flags: vma.flags,
@@ -794,7 +916,13 @@ export class MmStruct {
   }
 
   /** mm/mremap.c: vrm_set_new_addr. */
-  private setNewAddr(vma: VmArea, addr: number, newLen: number, flags: number, newAddr: number): number | ErrnoResult {
+  private setNewAddr(
+    vma: VmArea,
+    addr: number,
+    newLen: number,
+    flags: number,
+    newAddr: number,
+  ): number | ErrnoResult {
     const pgoff = vma.pgoff + (addr - vma.start) / PAGE;
     let mapFlags = 0;
     if (flags & MREMAP.FIXED) mapFlags |= MAP.FIXED;
@@ -804,7 +932,14 @@ export class MmStruct {
   }
 
   /** mm/mremap.c: move_vma — copy the VMA to its new place, move the pages, drop the old range. */
-  private moveVma(vma: VmArea, oldAddr: number, oldLen: number, newAddr: number, newLen: number, flags: number): number | ErrnoResult {
+  private moveVma(
+    vma: VmArea,
+    oldAddr: number,
+    oldLen: number,
+    newAddr: number,
+    newLen: number,
+    flags: number,
+  ): number | ErrnoResult {
     if (this.vmas.count >= this.layout.maxMapCount - 3) return OOM;
     const wasWhole = oldAddr === vma.start && oldAddr + oldLen === vma.end;
     const newVma = this.copyVma(vma, newAddr, newLen, vma.pgoff + (oldAddr - vma.start) / PAGE);
@@ -820,7 +955,8 @@ export class MmStruct {
     } else if (oldLen > 0) {
       this.unmapRange(oldAddr, oldAddr + oldLen);
     }
-    if (newVma.flags & VM.LOCKED && newLen > oldLen) this.populate(newAddr + oldLen, newAddr + newLen);
+    if (newVma.flags & VM.LOCKED && newLen > oldLen)
+      this.populate(newAddr + oldLen, newAddr + newLen);
     return newAddr;
   }
 
@@ -828,7 +964,14 @@ export class MmStruct {
   private copyVma(vma: VmArea, addr: number, len: number, pgoff: number): VmArea {
     // An anonymous VMA that never faulted takes the pgoff of its new place, so it can merge there.
     if (vma.isAnonymous && vma.anonVma === null) pgoff = addr / PAGE;
-    const c: MergeCandidate = { flags: vma.flags, file: vma.file, anonVma: vma.anonVma, pgoff, start: addr, end: addr + len };
+    const c: MergeCandidate = {
+      flags: vma.flags,
+      file: vma.file,
+      anonVma: vma.anonVma,
+      pgoff,
+      start: addr,
+      end: addr + len,
+    };
     const merged = vma.special === null ? this.mergeNewRange(c) : undefined;
     if (merged !== undefined) {
       this.statAccount(vma.flags, len / PAGE);
@@ -892,7 +1035,14 @@ export class MmStruct {
     if (!this.mayExpandVm(flags, pages)) return false;
     if (this.vmas.count > this.layout.maxMapCount) return false;
     if (vma !== undefined && vma.end === addr) {
-      const c: MergeCandidate = { flags, file: null, anonVma: null, pgoff: addr / PAGE, start: addr, end: addr + len };
+      const c: MergeCandidate = {
+        flags,
+        file: null,
+        anonVma: null,
+        pgoff: addr / PAGE,
+        start: addr,
+        end: addr + len,
+      };
       if (this.canMergeAfter(vma, c)) {
         this.vmas.setBounds(vma, vma.start, addr + len);
         this.statAccount(flags, pages);
@@ -1089,7 +1239,13 @@ export class MmStruct {
       let entry = this.ptes.get(page);
       const vma = this.vmas.findVma(at);
       // Permission checks happen against the VMA first, as the hardware PTE mirrors it.
-      if (entry < 0 || (write && !(pteBits(entry) & PTE_BITS.WRITE)) || vma === undefined || vma.start > at || !(vma.flags & VM_ACCESS_FLAGS)) {
+      if (
+        entry < 0 ||
+        (write && !(pteBits(entry) & PTE_BITS.WRITE)) ||
+        vma === undefined ||
+        vma.start > at ||
+        !(vma.flags & VM_ACCESS_FLAGS)
+      ) {
         const fault = this.handleFault(at, write);
         if (fault !== null) return fault;
         entry = this.ptes.get(page);
@@ -1174,7 +1330,8 @@ function mod(a: number, m: number): number {
 }
 
 function checkInt32(name: string, value: number): void {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be a number, got ${typeof value}`);
   if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) {
     throw new RangeError(`${name} must be a 32-bit integer, got ${value}`);
   }

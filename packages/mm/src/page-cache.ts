@@ -69,7 +69,8 @@ export class PageCache {
 
   /** Release every cached frame. */
   clear(): void {
-    for (const pages of this.files.values()) for (const pfn of pages.values()) this.frames.release(pfn);
+    for (const pages of this.files.values())
+      for (const pfn of pages.values()) this.frames.release(pfn);
     this.files.clear();
   }
 }

@@ -28,7 +28,10 @@ export function vmaName(mm: MmStruct, vma: VmArea): string {
 export function mapsLine(mm: MmStruct, vma: VmArea): string {
   const f = vma.flags;
   const perms =
-    (f & VM.READ ? 'r' : '-') + (f & VM.WRITE ? 'w' : '-') + (f & VM.EXEC ? 'x' : '-') + (f & VM.MAYSHARE ? 's' : 'p');
+    (f & VM.READ ? 'r' : '-') +
+    (f & VM.WRITE ? 'w' : '-') +
+    (f & VM.EXEC ? 'x' : '-') +
+    (f & VM.MAYSHARE ? 's' : 'p');
   const file = vma.file;
   const offset = file !== null ? hex(vma.pgoff * 4096, 8) : '00000000';
   const dev = file !== null ? file.dev : '00:00';

@@ -35,7 +35,12 @@ export interface ReplayOptions {
   /** Keep at most this many mismatches in the report (all are counted). Default 20. */
   maxMismatches?: number;
   /** Called after each op (progress bars, verbose output). */
-  onOp?: (op: VmtraceOp, index: number, matched: boolean, delta: { del: string[]; add: string[] }) => void;
+  onOp?: (
+    op: VmtraceOp,
+    index: number,
+    matched: boolean,
+    delta: { del: string[]; add: string[] },
+  ) => void;
 }
 
 interface ParsedLine {
@@ -96,7 +101,9 @@ export class TraceReplayer {
       rlimits,
       layout: {
         taskSize,
-        mmapBase: h.mmap_base ? hexNumber(h.mmap_base) : computeMmapBase(taskSize, rlimits.stack, hexNumber(h.stack_guard_gap)),
+        mmapBase: h.mmap_base
+          ? hexNumber(h.mmap_base)
+          : computeMmapBase(taskSize, rlimits.stack, hexNumber(h.stack_guard_gap)),
         mmapLegacyBase: Math.ceil(Math.floor(taskSize / 3) / 4096) * 4096,
         mmapMinAddr: hexNumber(h.mmap_min_addr),
         stackGuardGap: hexNumber(h.stack_guard_gap),
@@ -109,7 +116,14 @@ export class TraceReplayer {
       },
     });
     for (const f of h.files ?? []) {
-      const file = this.fileFor(f.path, f.dev, f.ino, hexNumber(f.size), f.open !== 'O_RDONLY', f.fid);
+      const file = this.fileFor(
+        f.path,
+        f.dev,
+        f.ino,
+        hexNumber(f.size),
+        f.open !== 'O_RDONLY',
+        f.fid,
+      );
       if (f.fid !== undefined) this.fids.set(f.fid, file);
     }
     for (const line of h.maps) {
@@ -120,7 +134,14 @@ export class TraceReplayer {
   }
 
   /** The file with this identity, created on first sight. Fuzz files get their defined content. */
-  private fileFor(path: string, dev: string, ino: number, size: number, writable: boolean, fid?: number): MemoryFile {
+  private fileFor(
+    path: string,
+    dev: string,
+    ino: number,
+    size: number,
+    writable: boolean,
+    fid?: number,
+  ): MemoryFile {
     const key = `${dev} ${ino}`;
     let file = this.files.get(key);
     if (file === undefined) {
@@ -133,7 +154,11 @@ export class TraceReplayer {
               for (let o = 0; o < 4096; o += 8) {
                 const off = pgoff * 4096 + o;
                 view.setUint32(o, off % 2 ** 32, true);
-                view.setUint32(o + 4, (Math.floor(off / 2 ** 32) & 0xffffff) | ((0xf1 + fid) << 24), true);
+                view.setUint32(
+                  o + 4,
+                  (Math.floor(off / 2 ** 32) & 0xffffff) | ((0xf1 + fid) << 24),
+                  true,
+                );
               }
             };
       file = new MemoryFile({ path, dev, ino, size, writable, fill });
@@ -166,7 +191,10 @@ export class TraceReplayer {
     if (special === null && flags & VM.WRITE && !(flags & VM.MAYSHARE)) flags |= VM.ACCOUNT;
     const pgoff = file !== null ? l.offset / 4096 : l.start / 4096;
     // Writable private memory of a running program has almost always been touched.
-    const anonVma = initial && special === null && flags & VM.WRITE && !(flags & VM.MAYSHARE) ? new AnonVma() : null;
+    const anonVma =
+      initial && special === null && flags & VM.WRITE && !(flags & VM.MAYSHARE)
+        ? new AnonVma()
+        : null;
     return new VmArea(l.start, l.end, pgoff, file, flags, anonVma, special);
   }
 
@@ -206,7 +234,10 @@ export class TraceReplayer {
     const after = renderMaps(this.mm);
     const before = new Set(prev);
     const afterSet = new Set(after);
-    const delta = { del: prev.filter((l) => !afterSet.has(l)), add: after.filter((l) => !before.has(l)) };
+    const delta = {
+      del: prev.filter((l) => !afterSet.has(l)),
+      add: after.filter((l) => !before.has(l)),
+    };
     this.maps = after;
     const expDel = this.bindShm(op.maps?.del ?? [], prev);
     const expAdd = this.bindShm(op.maps?.add ?? [], after);
@@ -222,20 +253,37 @@ export class TraceReplayer {
     if (Array.isArray(op.anon)) this.markAnon(op.anon as string[]);
     if (op.rlimits) {
       const r = op.rlimits as Record<string, string>;
-      for (const key of ['stack', 'data', 'as', 'memlock'] as const) if (r[key]) mm.rlimits[key] = rlimitValue(r[key]);
+      for (const key of ['stack', 'data', 'as', 'memlock'] as const)
+        if (r[key]) mm.rlimits[key] = rlimitValue(r[key]);
     }
     switch (op.op) {
       case 'mmap': {
         const fd = op.fd as number;
         let file: MmFile | null = null;
-        const f = op.file as { path: string; dev: string; ino: number; size: string; fid?: number; open?: string } | undefined;
+        const f = op.file as
+          | { path: string; dev: string; ino: number; size: string; fid?: number; open?: string }
+          | undefined;
         if (f) {
           file = f.fid !== undefined ? (this.fids.get(f.fid) ?? null) : null;
-          file ??= this.fileFor(f.path, f.dev, f.ino, hexNumber(f.size), f.open !== 'O_RDONLY', f.fid);
+          file ??= this.fileFor(
+            f.path,
+            f.dev,
+            f.ino,
+            hexNumber(f.size),
+            f.open !== 'O_RDONLY',
+            f.fid,
+          );
         } else if (fd >= 0 && !((op.flags as number) & 0x20)) {
           file = null; // a bad descriptor
         }
-        const r = mm.mmap(hexArg(op.addr), hexArg(op.len), op.prot as number, op.flags as number, file, hexArg(op.off));
+        const r = mm.mmap(
+          hexArg(op.addr),
+          hexArg(op.len),
+          op.prot as number,
+          op.flags as number,
+          file,
+          hexArg(op.off),
+        );
         return compareResult(op, isErrno(r) ? r.errno : r);
       }
       case 'munmap': {
@@ -248,7 +296,13 @@ export class TraceReplayer {
         return compareResult(op, isErrno(r) ? r.errno : r);
       }
       case 'mremap': {
-        const r = mm.mremap(hexArg(op.old_addr), hexArg(op.old_len), hexArg(op.new_len), op.flags as number, hexArg(op.new_addr ?? '0x0'));
+        const r = mm.mremap(
+          hexArg(op.old_addr),
+          hexArg(op.old_len),
+          hexArg(op.new_len),
+          op.flags as number,
+          hexArg(op.new_addr ?? '0x0'),
+        );
         return compareResult(op, isErrno(r) ? r.errno : r);
       }
       case 'brk': {
@@ -259,19 +313,27 @@ export class TraceReplayer {
         const r = mm.read(hexArg(op.addr), (op.size as number) ?? 8);
         const fault = op.fault as Fault | undefined;
         if (typeof r === 'bigint') {
-          if (fault) return `read: expected ${fault.signal} ${fault.code}, got value 0x${r.toString(16)}`;
+          if (fault)
+            return `read: expected ${fault.signal} ${fault.code}, got value 0x${r.toString(16)}`;
           const expected = BigInt(op.value as string);
-          return expected === r ? null : `read: expected 0x${expected.toString(16)}, got 0x${r.toString(16)}`;
+          return expected === r
+            ? null
+            : `read: expected 0x${expected.toString(16)}, got 0x${r.toString(16)}`;
         }
         if (!fault) return `read: expected value ${op.value}, got ${r.signal} ${r.code}`;
-        return fault.code === r.code && fault.signal === r.signal ? null : `read: expected ${fault.signal} ${fault.code}, got ${r.signal} ${r.code}`;
+        return fault.code === r.code && fault.signal === r.signal
+          ? null
+          : `read: expected ${fault.signal} ${fault.code}, got ${r.signal} ${r.code}`;
       }
       case 'write': {
         const r = mm.write(hexArg(op.addr), BigInt(op.value as string), (op.size as number) ?? 8);
         const fault = op.fault as Fault | undefined;
-        if (r === null) return fault ? `write: expected ${fault.signal} ${fault.code}, got ok` : null;
+        if (r === null)
+          return fault ? `write: expected ${fault.signal} ${fault.code}, got ok` : null;
         if (!fault) return `write: expected ok, got ${r.signal} ${r.code}`;
-        return fault.code === r.code && fault.signal === r.signal ? null : `write: expected ${fault.signal} ${fault.code}, got ${r.signal} ${r.code}`;
+        return fault.code === r.code && fault.signal === r.signal
+          ? null
+          : `write: expected ${fault.signal} ${fault.code}, got ${r.signal} ${r.code}`;
       }
       case 'truncate': {
         const file = this.fids.get(op.fid as number);
@@ -326,7 +388,12 @@ export class TraceReplayer {
   /** The final maps equal the end record. */
   endMapsMatch(): boolean {
     if (this.trace.end === null) return false;
-    return sameLines(this.bindShm(this.trace.end.maps, this.maps), this.maps.filter((l) => !l.includes('[vsyscall]')).concat(this.trace.end.maps.filter((l) => l.includes('[vsyscall]'))));
+    return sameLines(
+      this.bindShm(this.trace.end.maps, this.maps),
+      this.maps
+        .filter((l) => !l.includes('[vsyscall]'))
+        .concat(this.trace.end.maps.filter((l) => l.includes('[vsyscall]'))),
+    );
   }
 }
 
@@ -339,7 +406,9 @@ function sameLines(a: string[], b: string[]): boolean {
 
 function compareResult(op: VmtraceOp, got: number | string): string | null {
   if (op.err !== undefined) {
-    return got === op.err ? null : `${op.op}: expected ${op.err}, got ${typeof got === 'number' ? `0x${got.toString(16)}` : got}`;
+    return got === op.err
+      ? null
+      : `${op.op}: expected ${op.err}, got ${typeof got === 'number' ? `0x${got.toString(16)}` : got}`;
   }
   const expected = typeof op.ret === 'string' ? hexArg(op.ret) : op.ret;
   if (typeof got === 'number' && got === Number(expected)) return null;
@@ -358,5 +427,12 @@ export function replayTrace(trace: Vmtrace, name: string, options: ReplayOptions
     else if (mismatches.length < max) mismatches.push({ i: op.i, op: op.op, detail: mismatch });
     options.onOp?.(op, index, mismatch === null, delta);
   });
-  return { trace: name, ops: trace.ops.length, matched, mismatches, endMapsMatch: replayer.endMapsMatch(), mm: replayer.mm };
+  return {
+    trace: name,
+    ops: trace.ops.length,
+    matched,
+    mismatches,
+    endMapsMatch: replayer.endMapsMatch(),
+    mm: replayer.mm,
+  };
 }

@@ -14,10 +14,12 @@ export type U64Arg = number | bigint;
 /** Validate and return a number argument, or the bigint itself (reduced mod 2^64 only if in range). */
 export function checkArg(name: string, value: U64Arg): U64Arg {
   if (typeof value === 'bigint') {
-    if (value < 0n || value > MASK) throw new RangeError(`${name} must fit in 64 bits, got ${value}`);
+    if (value < 0n || value > MASK)
+      throw new RangeError(`${name} must fit in 64 bits, got ${value}`);
     return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   }
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number or bigint, got ${typeof value}`);
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be a number or bigint, got ${typeof value}`);
   if (!Number.isSafeInteger(value)) {
     throw new RangeError(`${name} must be a safe integer (pass a bigint past 2^53), got ${value}`);
   }

@@ -60,6 +60,14 @@ export class VmArea extends AreaNode {
 
   /** A copy covering the same range (split_vma duplicates the VMA, then trims). */
   clone(): VmArea {
-    return new VmArea(this.start, this.end, this.pgoff, this.file, this.flags, this.anonVma, this.special);
+    return new VmArea(
+      this.start,
+      this.end,
+      this.pgoff,
+      this.file,
+      this.flags,
+      this.anonVma,
+      this.special,
+    );
   }
 }

@@ -71,7 +71,8 @@ export function parseVmtrace(text: string): Vmtrace {
   const parse = (line: string, n: number): Record<string, unknown> => {
     try {
       const value: unknown = JSON.parse(line);
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw new Error('not an object');
       return value as Record<string, unknown>;
     } catch (error) {
       throw new VmtraceFormatError(`line ${n}: not a JSON object (${(error as Error).message})`);
