@@ -2,7 +2,11 @@
 // packages, bottom-up — simulated RAM and a frame allocator, a real x86_64 page
 // table in that RAM, and a Linux-exact mm on top. It maps memory the way a
 // program would, touches it, and prints /proc/PID/maps and the page-table tree.
-import { BitmapFrameAllocator, PhysicalMemory, RefCountedFrameAllocator } from '@vmem/frame-allocator';
+import {
+  BitmapFrameAllocator,
+  PhysicalMemory,
+  RefCountedFrameAllocator,
+} from '@vmem/frame-allocator';
 import { isErrno, MAP, MemoryFile, MmStruct, PageTablePteStore, PROT, renderMaps } from '@vmem/mm';
 import { PageTable } from '@vmem/page-table-x86_64';
 
@@ -47,5 +51,7 @@ console.log(`read  0x1000    -> ${JSON.stringify(mm.read(0x1000))}`);
 
 console.log('\n/proc/self/maps');
 for (const line of renderMaps(mm)) console.log(`  ${line}`);
-console.log(`\npage table (CR3 = 0x${table.cr3().toString(16)}), ${frames.usedFrames} frames in use`);
+console.log(
+  `\npage table (CR3 = 0x${table.cr3().toString(16)}), ${frames.usedFrames} frames in use`,
+);
 console.log(table.dump());

@@ -27,7 +27,13 @@ try {
   }
   writeFileSync(
     join(scratch, 'package.json'),
-    JSON.stringify({ name: 'scratch', private: true, type: 'module', dependencies: tarballs, overrides: tarballs }),
+    JSON.stringify({
+      name: 'scratch',
+      private: true,
+      type: 'module',
+      dependencies: tarballs,
+      overrides: tarballs,
+    }),
   );
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], scratch);
   const probe = packages
