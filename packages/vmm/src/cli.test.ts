@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, test } from 'vitest';
+
+const root = join(import.meta.dirname, '../../..');
+const fixtures = join(root, 'packages/mm/test/fixtures/traces');
+const anon1 = join(fixtures, 'fuzz/anon-1.jsonl.gz');
+
+function vmm(...args: string[]) {
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', join(root, 'packages/vmm/src/cli.ts'), ...args],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('vmm replay (as a process)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vmm-cli-'));
+
+  test('a trace that matches: one summary line, exit 0', () => {
+    const r = vmm('replay', anon1);
+    expect(r.stdout.trim()).toBe('anon-1.jsonl.gz: 400/400 ops match');
+    expect(r.code).toBe(0);
+  });
+
+  test('--json prints one object per trace', () => {
+    const plain = join(dir, 'anon-1.jsonl');
+    writeFileSync(plain, gunzipSync(readFileSync(anon1)));
+    const r = vmm('replay', '--json', anon1, plain);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      { trace: 'anon-1.jsonl.gz', ops: 400, matched: 400, mismatches: [] },
+      { trace: 'anon-1.jsonl', ops: 400, matched: 400, mismatches: [] },
+    ]);
+    expect(r.code).toBe(0);
+  });
+
+  test('a trace the kernel answered differently: mismatch explained, exit 1', () => {
+    const lines = gunzipSync(readFileSync(anon1)).toString('utf8').split('\n');
+    // Op 0 is a MAP_FIXED_NOREPLACE mmap that the kernel placed; claim it failed.
+    const op0 = JSON.parse(lines[1]);
+    expect(op0.op).toBe('mmap');
+    delete op0.ret;
+    delete op0.maps;
+    op0.err = 'EEXIST';
+    lines[1] = JSON.stringify(op0);
+    const tampered = join(dir, 'tampered.jsonl');
+    writeFileSync(tampered, lines.join('\n'));
+    const r = vmm('replay', tampered);
+    expect(r.stdout).toMatch(/^tampered\.jsonl: \d+\/400 ops match/);
+    expect(r.stdout).toContain('op 0 (mmap): mmap: expected EEXIST, got 0x102693000');
+    expect(r.code).toBe(1);
+  });
+
+  test('user mistakes: one line on stderr, exit 2, no stack trace', () => {
+    const notTrace = join(dir, 'not-a-trace.jsonl');
+    writeFileSync(notTrace, '{"hello": 1}\n');
+    const truncated = join(dir, 'truncated.jsonl.gz');
+    const gz = gzipSync(readFileSync(anon1));
+    writeFileSync(truncated, gz.subarray(0, gz.length >> 1));
+    for (const [file, message] of [
+      [join(dir, 'missing.jsonl'), 'no such file'],
+      [notTrace, 'not a vmtrace/1 trace'],
+      [truncated, 'not a valid gzip file'],
+    ]) {
+      const r = vmm('replay', file);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  test('no arguments: usage error, exit 2', () => {
+    const r = vmm('replay');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('missing required argument');
+  });
+});
