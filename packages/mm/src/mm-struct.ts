@@ -378,7 +378,7 @@ export class MmStruct {
     if (flags & MAP.FIXED) return addr;
     if (!(flags & MAP['32BIT'])) {
       if (addr) {
-        addr -= addr % PAGE;
+        addr -= pageOffset(addr);
         if (this.hintValid(addr, len)) {
           const vma = this.vmas.findVma(addr);
           if (vma === undefined || addr + len <= this.vmStartGap(vma)) return addr;
@@ -467,7 +467,7 @@ export class MmStruct {
     }
     if (result < 0) return OOM;
     if (result > this.layout.taskSize - len) return OOM;
-    if (result % PAGE !== 0) return errnoResult('EINVAL');
+    if (pageOffset(result) !== 0) return errnoResult('EINVAL');
     // security/commoncap.c: cap_mmap_addr
     if (result < this.layout.mmapMinAddr && !this.layout.capSysRawio) return errnoResult('EPERM');
     return result;
@@ -494,7 +494,7 @@ export class MmStruct {
     checkInt32('prot', prot);
     checkInt32('flags', flags);
     // arch/x86/kernel/sys_x86_64.c: sys_mmap
-    if (clampHuge(off) % PAGE !== 0) return errnoResult('EINVAL');
+    if (pageOffset(clampHuge(off)) !== 0) return errnoResult('EINVAL');
     if (!(flags & MAP.ANONYMOUS) && file === null) return errnoResult('EBADF');
     let pgoff = typeof off === 'number' ? off / PAGE : Number(off / 4096n);
     // mm/mmap.c: do_mmap
@@ -503,7 +503,7 @@ export class MmStruct {
     let a = clampHuge(addr);
     if (!(flags & MAP.FIXED)) {
       // round_hint_to_min
-      a -= a % PAGE;
+      a -= pageOffset(a);
       if (a !== 0 && a < this.layout.mmapMinAddr)
         a = Math.ceil(this.layout.mmapMinAddr / PAGE) * PAGE;
     }
@@ -636,7 +636,7 @@ export class MmStruct {
     len = checkArg('len', len);
     const s = clampHuge(start);
     // mm/vma.c: do_vmi_munmap
-    if (s % PAGE !== 0 || s > this.layout.taskSize || gtU64(len, this.layout.taskSize - s)) {
+    if (pageOffset(s) !== 0 || s > this.layout.taskSize || gtU64(len, this.layout.taskSize - s)) {
       return errnoResult('EINVAL');
     }
     const end = s + clampHuge(pageAlignU64(len));
@@ -651,14 +651,20 @@ export class MmStruct {
 
   /** Remove [start, end) from the address space: split, zap pages, drop VMAs. */
   private unmapRange(start: number, end: number): void {
-    let vma = this.vmas.findIntersection(start, end);
-    if (vma === undefined) return;
-    if (vma.start < start) vma = this.splitAt(vma, start);
-    for (const v of this.vmas.overlapping(start, end)) {
+    const vma = this.vmas.findVma(start);
+    if (vma !== undefined && vma.start < end) this.unmapFrom(vma, start, end);
+  }
+
+  /** unmapRange from `vma`, the first VMA overlapping [start, end). */
+  private unmapFrom(vma: VmArea, start: number, end: number): void {
+    let v: VmArea | undefined = vma.start < start ? this.splitAt(vma, start) : vma;
+    while (v !== undefined && v.start < end) {
       if (v.end > end) this.splitAt(v, end);
+      const next = this.vmas.next(v);
       this.zapPages(v, v.start, v.end);
       this.vmas.remove(v);
       this.accountRemove(v.flags, v.pages);
+      v = next;
     }
   }
 
@@ -673,7 +679,7 @@ export class MmStruct {
     prot &= ~(PROT.GROWSDOWN | PROT.GROWSUP);
     if (grows === (PROT.GROWSDOWN | PROT.GROWSUP)) return errnoResult('EINVAL');
     let s = clampHuge(start);
-    if (s % PAGE !== 0) return errnoResult('EINVAL');
+    if (pageOffset(s) !== 0) return errnoResult('EINVAL');
     if (isZero(len)) return 0;
     const endArg = addU64(start, pageAlignU64(len));
     if (!gtU64(endArg, start)) return OOM;
@@ -756,7 +762,7 @@ export class MmStruct {
     // check_mremap_params
     if (flags & ~(MREMAP.MAYMOVE | MREMAP.FIXED | MREMAP.DONTUNMAP)) return errnoResult('EINVAL');
     const a = clampHuge(addr);
-    if (a % PAGE !== 0) return errnoResult('EINVAL');
+    if (pageOffset(a) !== 0) return errnoResult('EINVAL');
     const oldAligned = clampHuge(pageAlignU64(oldLen));
     const newAlignedArg = pageAlignU64(newLen);
     if (isZero(newAlignedArg)) return errnoResult('EINVAL');
@@ -766,7 +772,7 @@ export class MmStruct {
     const na = clampHuge(newAddr);
     if (impliesNew) {
       if (na > this.layout.taskSize - nl) return errnoResult('EINVAL');
-      if (na % PAGE !== 0) return errnoResult('EINVAL');
+      if (pageOffset(na) !== 0) return errnoResult('EINVAL');
       if (!(flags & MREMAP.MAYMOVE)) return errnoResult('EINVAL');
       if (flags & MREMAP.DONTUNMAP && oldAligned !== nl) return errnoResult('EINVAL');
       if (na < a + oldAligned && a < na + nl) return errnoResult('EINVAL');
@@ -1129,7 +1135,7 @@ export class MmStruct {
    * the access allowed, or the fault to deliver.
    */
   handleFault(va: number, write: boolean): Fault | null {
-    const page = va - (va % PAGE);
+    const page = va - pageOffset(va);
     const vma = this.vmas.findVma(va);
     if (vma === undefined || vma.start > va) return FAULTS.SEGV_MAPERR;
     if (write ? !(vma.flags & VM.WRITE) : !(vma.flags & VM_ACCESS_FLAGS)) return FAULTS.SEGV_ACCERR;
@@ -1234,7 +1240,7 @@ export class MmStruct {
     let done = 0;
     while (done < buf.length) {
       const at = va + done;
-      const page = at - (at % PAGE);
+      const page = at - pageOffset(at);
       if (page >= 2 ** 47) return MmStruct.addressFault(page);
       let entry = this.ptes.get(page);
       const vma = this.vmas.findVma(at);
@@ -1322,6 +1328,15 @@ function isDataMapping(flags: number): boolean {
 /** Files whose filesystem places mappings THP-aligned (ext4 regular files; not shmem). */
 function isThpFile(file: MmFile): boolean {
   return file.dev !== '00:01';
+}
+
+/**
+ * The offset of `addr` in its 4 KiB page. `& 0xfff` is exact for every
+ * non-negative safe integer (ToInt32 keeps the low 32 bits) and, unlike `%`
+ * on values past 2^31, costs about a nanosecond in V8.
+ */
+function pageOffset(addr: number): number {
+  return addr & 0xfff;
 }
 
 function mod(a: number, m: number): number {
