@@ -1,0 +1,290 @@
+// Scenario tests of the Linux rules mm mirrors, one rule per test, with drawings
+// of the address space (see test-support/drawing.ts): a letter per VMA.
+import { describe, expect, test } from 'vitest';
+import { MAP, PROT } from './linux-abi.js';
+import { MemoryFile } from './mm-file.js';
+import { renderMaps } from './proc-maps.js';
+import { draw, newMm, ok } from './test-support/drawing.js';
+
+const P = 4096;
+const W = 0x1_0000_0000;
+const RW = PROT.READ | PROT.WRITE;
+const R = PROT.READ;
+const ANON = MAP.PRIVATE | MAP.ANONYMOUS;
+const FIXED = ANON | MAP.FIXED;
+
+describe('merging new mappings (mm/vma.c: vma_merge_new_range)', () => {
+  test('an adjacent anonymous mapping with the same protection extends its neighbour', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, 2 * P, RW, FIXED, null));
+    ok(mm.mmap(W + 2 * P, 2 * P, RW, FIXED, null));
+    expect(draw(mm, W, 5)).toBe('AAAA ');
+    expect(mm.mapCount).toBe(1);
+  });
+
+  test('a different protection, or a flag maps does not show (MAP_NORESERVE), keeps them apart', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, 2 * P, RW, FIXED, null));
+    ok(mm.mmap(W + 2 * P, P, R, FIXED, null));
+    ok(mm.mmap(W + 3 * P, P, R, FIXED | MAP.NORESERVE, null));
+    expect(draw(mm, W, 4)).toBe('AABC');
+    // NORESERVE on a read-only mapping changes nothing visible...
+    expect(
+      renderMaps(mm)
+        .slice(-2)
+        .map((l) => l.split(' ')[1]),
+    ).toEqual(['r--p', 'r--p']);
+  });
+
+  test('filling a hole between two compatible mappings merges all three', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, P, RW, FIXED, null));
+    ok(mm.mmap(W + 2 * P, P, RW, FIXED, null));
+    expect(draw(mm, W, 3)).toBe('A B');
+    ok(mm.mmap(W + P, P, RW, FIXED, null));
+    expect(draw(mm, W, 3)).toBe('AAA');
+  });
+
+  test('two mappings that both have anonymous pages (different anon_vmas) never merge', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, P, RW, FIXED, null));
+    ok(mm.mmap(W + P, P, R, FIXED, null));
+    ok(mm.mmap(W + 2 * P, P, RW, FIXED, null));
+    expect(mm.write(W, 1n)).toBeNull();
+    expect(mm.write(W + 2 * P, 1n)).toBeNull();
+    expect(draw(mm, W, 3)).toBe('ABC');
+    // Making the middle writable would merge all three, but the outer two have
+    // different anon_vmas: only the left merge happens (can_vma_merge_right).
+    ok(mm.mprotect(W + P, P, RW));
+    expect(draw(mm, W, 3)).toBe('AAB');
+  });
+
+  test('a fault reuses the anon_vma of a compatible neighbour (find_mergeable_anon_vma)', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, 2 * P, RW, FIXED, null));
+    ok(mm.mprotect(W + P, P, R)); // split; neither half has pages yet
+    expect(mm.write(W, 1n)).toBeNull(); // A gets an anon_vma
+    ok(mm.mprotect(W + P, P, RW));
+    expect(draw(mm, W, 2)).toBe('AA');
+  });
+});
+
+describe('mprotect (mm/mprotect.c)', () => {
+  test('changing the middle of a mapping splits it in three; changing it back merges', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, 6 * P, RW, FIXED, null));
+    ok(mm.mprotect(W + 2 * P, 2 * P, R));
+    expect(draw(mm, W, 6)).toBe('AABBCC');
+    ok(mm.mprotect(W + 2 * P, 2 * P, RW));
+    expect(draw(mm, W, 6)).toBe('AAAAAA');
+  });
+
+  test('VM_ACCOUNT: a read-only piece that was never touched loses it, a touched one keeps it', () => {
+    const untouched = newMm().mm;
+    ok(untouched.mmap(W, 2 * P, RW, FIXED, null));
+    ok(untouched.mprotect(W + P, P, R));
+    ok(untouched.mmap(W + 2 * P, P, R, FIXED, null)); // read-only, never accounted
+    expect(draw(untouched, W, 3)).toBe('ABB');
+
+    const touched = newMm().mm;
+    ok(touched.mmap(W, 2 * P, RW, FIXED, null));
+    expect(touched.write(W + P, 7n)).toBeNull();
+    ok(touched.mprotect(W + P, P, R));
+    ok(touched.mmap(W + 2 * P, P, R, FIXED, null));
+    expect(draw(touched, W, 3)).toBe('ABC');
+  });
+
+  test('a hole stops it with ENOMEM after the mappings before the hole changed', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, 2 * P, RW, FIXED, null));
+    ok(mm.mmap(W + 3 * P, 2 * P, RW, FIXED, null));
+    expect(mm.mprotect(W, 5 * P, R)).toEqual({ errno: 'ENOMEM' });
+    expect(renderMaps(mm).map((l) => l.split(' ')[1])).toEqual(['r--p', 'rw-p']);
+    expect(draw(mm, W, 5)).toBe('AA BB');
+  });
+
+  test('argument errors', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, P, RW, FIXED, null));
+    expect(mm.mprotect(W + 1, P, R)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mprotect(W, P, 0x10)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mprotect(W, 0, R)).toBe(0);
+    expect(mm.mprotect(W + 8 * P, P, R)).toEqual({ errno: 'ENOMEM' });
+    expect(mm.mprotect(W, P, R | PROT.GROWSDOWN | PROT.GROWSUP)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mprotect(W, P, R | PROT.GROWSDOWN)).toEqual({ errno: 'EINVAL' }); // not a grows-down VMA
+  });
+});
+
+describe('munmap and MAP_FIXED', () => {
+  test('unmapping the middle leaves two VMAs; MAP_FIXED replaces what was there', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, 5 * P, RW, FIXED, null));
+    ok(mm.munmap(W + 2 * P, P));
+    expect(draw(mm, W, 5)).toBe('AA BB');
+    ok(mm.mmap(W + P, 3 * P, R, FIXED, null));
+    expect(draw(mm, W, 5)).toBe('ABBBC');
+  });
+
+  test('MAP_FIXED_NOREPLACE fails with EEXIST on any overlap and changes nothing', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W + P, P, RW, FIXED, null));
+    expect(mm.mmap(W, 2 * P, RW, ANON | MAP.FIXED_NOREPLACE, null)).toEqual({ errno: 'EEXIST' });
+    expect(draw(mm, W, 2)).toBe(' A');
+  });
+
+  test('argument errors are Linux errnos', () => {
+    const { mm } = newMm();
+    expect(mm.mmap(0, 0, RW, ANON, null)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mmap(0, P, RW, MAP.ANONYMOUS, null)).toEqual({ errno: 'EINVAL' }); // no type
+    expect(mm.mmap(0, P, RW, MAP.PRIVATE, null)).toEqual({ errno: 'EBADF' }); // no fd
+    expect(mm.mmap(W + 16, P, RW, FIXED, null)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mmap(0, P, RW, FIXED, null)).toEqual({ errno: 'EPERM' }); // below mmap_min_addr
+    expect(mm.mmap(0, 2n ** 63n, RW, ANON, null)).toEqual({ errno: 'ENOMEM' });
+    expect(mm.mmap(0, P, RW, ANON, null, 0x800)).toEqual({ errno: 'EINVAL' });
+    expect(mm.munmap(W + 1, P)).toEqual({ errno: 'EINVAL' });
+    expect(mm.munmap(W, 0)).toEqual({ errno: 'EINVAL' });
+    expect(mm.munmap(W, P)).toBe(0); // nothing there is fine
+    expect(mm.mapCount).toBe(0);
+  });
+
+  test('API misuse throws TypeError / RangeError', () => {
+    const { mm } = newMm();
+    expect(() => mm.mmap(Number.NaN, P, RW, ANON, null)).toThrow(RangeError);
+    expect(() => mm.mmap(-4096, P, RW, ANON, null)).toThrow(RangeError);
+    expect(() => mm.mmap(2 ** 60, P, RW, ANON, null)).toThrow(RangeError);
+    expect(() => mm.mmap('0' as never, P, RW, ANON, null)).toThrow(TypeError);
+    expect(() => mm.mprotect(W, P, 1.5)).toThrow(RangeError);
+  });
+});
+
+describe('placement (get_unmapped_area)', () => {
+  test('unhinted mappings go top-down from mmap_base', () => {
+    const { mm } = newMm();
+    const a = ok(mm.mmap(0, 3 * P, RW, ANON, null));
+    const b = ok(mm.mmap(0, P, R, ANON, null));
+    expect(a).toBe(0x7fff_f7ff_f000 - 3 * P);
+    expect(b).toBe(a - P);
+  });
+
+  test('a free hint is taken; an occupied one falls back to the top-down search', () => {
+    const { mm } = newMm();
+    expect(ok(mm.mmap(W + 123, P, RW, ANON, null))).toBe(W); // rounded down
+    expect(ok(mm.mmap(W, P, RW, ANON, null))).toBe(0x7fff_f7ff_f000 - P);
+  });
+
+  test('a length that is a multiple of 2 MiB is placed 2 MiB-aligned (THP)', () => {
+    const { mm } = newMm();
+    const a = ok(mm.mmap(0, 0x20_0000, RW, ANON, null));
+    expect(a % 0x20_0000).toBe(0);
+    const b = ok(mm.mmap(0, 0x20_0000 + P, RW, ANON, null));
+    expect(b % 0x20_0000).not.toBe(0);
+  });
+
+  test('the stack guard gap below a grows-down mapping is never handed out', () => {
+    const { mm } = newMm();
+    const top = 0x7fff_f7ff_f000;
+    ok(mm.mmap(top - 0x10_0000 - 4 * P, 4 * P, RW, FIXED | MAP.GROWSDOWN, null));
+    const a = ok(mm.mmap(0, P, RW, ANON, null));
+    // Above the stack-like mapping there is room; below it, 1 MiB stays free.
+    expect(a).toBe(top - P);
+    const hint = top - 0x10_0000 - 4 * P - 2 * P;
+    const placed = ok(mm.mmap(hint, P, RW, ANON, null));
+    expect(placed).not.toBe(hint);
+  });
+});
+
+describe('brk', () => {
+  const heap = 0x5555_5555_a000;
+  test('grows and shrinks the heap, named [heap]', () => {
+    const { mm } = newMm({ startBrk: heap, brk: heap });
+    expect(mm.sysBrk(heap + 3 * P + 5)).toBe(heap + 3 * P + 5);
+    expect(renderMaps(mm)).toEqual([
+      `${heap.toString(16)}-${(heap + 4 * P).toString(16)} rw-p 00000000 00:00 0 [heap]`,
+    ]);
+    expect(mm.sysBrk(heap + P)).toBe(heap + P);
+    expect(draw(mm, heap, 4)).toBe('A   ');
+    expect(mm.sysBrk(heap - P)).toBe(heap + P); // below start_brk: unchanged
+  });
+
+  test('refuses to grow into (or next to) another mapping and returns the old break', () => {
+    const { mm } = newMm({ startBrk: heap, brk: heap });
+    ok(mm.mmap(heap + 4 * P, P, RW, FIXED, null));
+    expect(mm.sysBrk(heap + 3 * P)).toBe(heap + 3 * P);
+    expect(mm.sysBrk(heap + 4 * P)).toBe(heap + 3 * P); // would leave no page between
+  });
+});
+
+describe('mremap', () => {
+  test('grows in place when the next pages are free, else moves with MREMAP_MAYMOVE', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, 2 * P, RW, FIXED, null));
+    expect(mm.mremap(W, 2 * P, 3 * P, 0)).toBe(W);
+    ok(mm.mmap(W + 4 * P, P, R, FIXED, null));
+    expect(mm.mremap(W, 3 * P, 5 * P, 0)).toEqual({ errno: 'ENOMEM' });
+    expect(mm.write(W, 0x1234n)).toBeNull();
+    const moved = ok(mm.mremap(W, 3 * P, 5 * P, 1));
+    expect(moved).not.toBe(W);
+    expect(mm.read(moved)).toBe(0x1234n); // the data follows
+    expect(draw(mm, W, 5)).toBe('    A');
+  });
+
+  test('a touched anonymous mapping moved away keeps its pgoff: it does not merge until moved back', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, P, RW, FIXED, null));
+    ok(mm.mmap(W + 2 * P, P, RW, FIXED, null));
+    expect(mm.write(W + 2 * P, 1n)).toBeNull();
+    ok(mm.mremap(W + 2 * P, P, P, 3, W + P)); // MAYMOVE|FIXED next to the first
+    expect(draw(mm, W, 3)).toBe('AB ');
+    const { mm: fresh } = newMm();
+    ok(fresh.mmap(W, P, RW, FIXED, null));
+    ok(fresh.mmap(W + 2 * P, P, RW, FIXED, null));
+    ok(fresh.mremap(W + 2 * P, P, P, 3, W + P)); // untouched: takes the new pgoff, merges
+    expect(draw(fresh, W, 3)).toBe('AA ');
+  });
+});
+
+describe('faults', () => {
+  test('SEGV_MAPERR where nothing is mapped, SEGV_ACCERR where the mapping forbids it', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, P, R, FIXED, null));
+    ok(mm.mmap(W + P, P, PROT.WRITE, FIXED, null));
+    ok(mm.mmap(W + 2 * P, P, PROT.NONE, FIXED, null));
+    expect(mm.read(W + 3 * P)).toEqual({ signal: 'SIGSEGV', code: 'SEGV_MAPERR' });
+    expect(mm.write(W, 1n)).toEqual({ signal: 'SIGSEGV', code: 'SEGV_ACCERR' });
+    expect(mm.read(W + P)).toBe(0n); // x86: write implies read
+    expect(mm.read(W + 2 * P)).toEqual({ signal: 'SIGSEGV', code: 'SEGV_ACCERR' });
+    expect(mm.read(0x8000_0000_0000)).toEqual({ signal: 'SIGSEGV', code: 'SI_KERNEL' });
+  });
+
+  test('file pages: shared by every mapping until a private one writes; SIGBUS past the end', () => {
+    const { mm } = newMm();
+    const file = new MemoryFile({
+      path: '/f',
+      dev: 'fe:00',
+      ino: 7,
+      size: P + 8,
+      fill: (pg, page) => page.fill(pg + 1),
+    });
+    const shared = ok(mm.mmap(0, 3 * P, RW, MAP.SHARED, file, 0));
+    const priv = ok(mm.mmap(0, 3 * P, RW, MAP.PRIVATE, file, 0));
+    expect(mm.read(priv)).toBe(0x0101010101010101n);
+    expect(mm.write(shared, 0x42n)).toBeNull();
+    expect(mm.read(priv)).toBe(0x42n); // the private mapping still sees the page cache
+    expect(mm.write(priv, 0x99n)).toBeNull(); // now it has its own copy
+    expect(mm.read(shared)).toBe(0x42n);
+    expect(mm.read(priv + P)).toBe(0x0202020202020202n); // inside the partial last page
+    expect(mm.read(priv + P + 8)).toBe(0n); // past EOF in that page: zeros
+    expect(mm.read(priv + 2 * P)).toEqual({ signal: 'SIGBUS', code: 'BUS_ADRERR' });
+    expect(mm.truncateFile(file, 0)).toBe(0);
+    expect(mm.read(priv)).toEqual({ signal: 'SIGBUS', code: 'BUS_ADRERR' }); // even the private copy
+  });
+
+  test('tearing down returns every frame', () => {
+    const { mm, frames } = newMm();
+    const a = ok(mm.mmap(0, 8 * P, RW, ANON, null));
+    for (let i = 0; i < 8; i++) expect(mm.write(a + i * P, BigInt(i))).toBeNull();
+    expect(frames.usedFrames).toBe(8);
+    mm.destroy();
+    expect(frames.usedFrames).toBe(0);
+  });
+});
