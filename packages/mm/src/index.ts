@@ -19,6 +19,8 @@ export type { PteStore } from './pte-store.js';
 export { MapPteStore, PTE_BITS, pteBits, pteEntry, ptePfn } from './pte-store.js';
 export type { ReplayMismatch, ReplayOptions, ReplayReport } from './replay.js';
 export { parseMapsLine, replayTrace, TraceReplayer } from './replay.js';
+export type { SmapsCounters } from './smaps.js';
+export { smapsOf, smapsRollup } from './smaps.js';
 export type { U64Arg } from './u64-arg.js';
 export { AnonVma, VmArea } from './vm-area.js';
 export { VM, VM_ACCESS_FLAGS, VM_SPECIAL, vmFlagNames, vmFlagsFromProt } from './vm-flags.js';

@@ -107,6 +107,11 @@ export class MmStruct {
     this.startBrk = this.layout.startBrk;
   }
 
+  /** The frame of the shared zero page, or -1 before the first read of untouched memory. */
+  get zeroPagePfn(): number {
+    return this.zeroPfn;
+  }
+
   get mapCount(): number {
     return this.vmas.count;
   }
@@ -1257,7 +1262,19 @@ export class MmStruct {
         entry = this.ptes.get(page);
       }
       const n = Math.min(buf.length - done, PAGE - (at - page));
-      const frame = this.memory.frameBytes(ptePfn(entry));
+      let pfn = ptePfn(entry);
+      if (this.ptes.translate !== undefined) {
+        // Through the page table as the CPU walks it (A/D bits set on the way).
+        let pa = this.ptes.translate(at, write);
+        if (pa < 0) {
+          const fault = this.handleFault(at, write);
+          if (fault !== null) return fault;
+          pa = this.ptes.translate(at, write);
+          if (pa < 0) return FAULTS.SEGV_ACCERR;
+        }
+        pfn = Math.floor(pa / PAGE);
+      }
+      const frame = this.memory.frameBytes(pfn);
       const offset = at - page;
       if (write) {
         frame.set(buf.subarray(done, done + n), offset);

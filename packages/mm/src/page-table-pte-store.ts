@@ -1,5 +1,5 @@
 import type { PageTable } from '@vmem/page-table-x86_64';
-import { PTE } from '@vmem/page-table-x86_64';
+import { Access, PTE } from '@vmem/page-table-x86_64';
 import { PTE_BITS, type PteStore } from './pte-store.js';
 
 // How mm's entry bits sit in a real x86_64 PTE (Intel SDM vol. 3, 4.5, Table 4-20):
@@ -69,6 +69,10 @@ export class PageTablePteStore implements PteStore {
     if (r.ok !== true) return -1;
     this.count--;
     return (r.pa / 4096) * 8 + toBits(r.flags);
+  }
+
+  translate(va: number, write: boolean): number {
+    return this.table.translate(va, write ? Access.USER_WRITE : Access.USER_READ);
   }
 
   forEach(start: number, end: number, fn: (va: number, entry: number) => void): void {

@@ -13,6 +13,12 @@ export interface PteStore {
   delete(va: number): number;
   /** Every entry in [start, end), in address order. `fn` may not change the store. */
   forEach(start: number, end: number, fn: (va: number, entry: number) => void): void;
+  /**
+   * Optional hardware path: translate a user access at `va` as the CPU would
+   * (setting Accessed/Dirty), giving the physical address, or a negative number
+   * when the CPU would fault. mm still applies the VMA rules first.
+   */
+  translate?(va: number, write: boolean): number;
   /** Number of entries. */
   readonly size: number;
   /** Drop everything, freeing any table frames. */
