@@ -3,7 +3,7 @@ import {
   PhysicalMemory,
   RefCountedFrameAllocator,
 } from '@vmem/frame-allocator';
-import { isErrno } from '../linux-abi.js';
+import { type ErrnoResult, isErrno } from '../linux-abi.js';
 import type { MmLayout } from '../mm-options.js';
 import { MmStruct } from '../mm-struct.js';
 
@@ -42,7 +42,7 @@ export function draw(mm: MmStruct, base: number, pages: number): string {
 }
 
 /** The result of a call that must succeed. */
-export function ok<T>(result: T | { errno: string }): T {
+export function ok<T>(result: T): Exclude<T, ErrnoResult> {
   if (isErrno(result)) throw new Error(`unexpected ${result.errno}`);
-  return result as T;
+  return result as Exclude<T, ErrnoResult>;
 }
