@@ -1,4 +1,12 @@
-import { type ErrnoResult, errnoResult, LEGACY_MAP_MASK, MAP, MREMAP, PROT } from './linux-abi.js';
+import {
+  type ErrnoResult,
+  errnoResult,
+  LEGACY_MAP_MASK,
+  MADV,
+  MAP,
+  MREMAP,
+  PROT,
+} from './linux-abi.js';
 import type { MmFile } from './mm-file.js';
 import { MemoryFile } from './mm-file.js';
 import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
@@ -44,6 +52,11 @@ const FAULTS: Record<FaultCode, Fault> = {
   SI_KERNEL: Object.freeze({ signal: 'SIGSEGV', code: 'SI_KERNEL' }),
 };
 const OOM: ErrnoResult = errnoResult('ENOMEM');
+/** madvise_behavior_valid (x86_64 with THP, KSM and memory-failure handling built in). */
+const MADVISE_VALID: ReadonlySet<number> = new Set([
+  0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 100, 101,
+  102, 103,
+]);
 /** ext4's s_maxbytes with 4 KiB blocks (16 TiB - 4 KiB). */
 const MAX_FILE_SIZE = 2 ** 44 - PAGE;
 
@@ -93,6 +106,8 @@ export class MmStruct {
   dataVm = 0;
   stackVm = 0;
   execVm = 0;
+  /** Pages with a guard marker (MADV_GUARD_INSTALL): they fault with SEGV_MAPERR. */
+  readonly guardPages: Set<number> = new Set();
   /** The shared zero page (mapped read-only for reads of untouched anonymous memory). */
   private zeroPfn = -1;
 
@@ -667,6 +682,7 @@ export class MmStruct {
       if (v.end > end) this.splitAt(v, end);
       const next = this.vmas.next(v);
       this.zapPages(v, v.start, v.end);
+      this.clearGuards(v.start, v.end);
       this.vmas.remove(v);
       this.accountRemove(v.flags, v.pages);
       v = next;
@@ -996,13 +1012,202 @@ export class MmStruct {
 
   /** mm/mremap.c: move_page_tables — the pages follow the mapping. */
   private movePages(from: number, to: number, len: number): void {
-    if (this.ptes.size === 0) return;
+    if (this.ptes.size === 0 && this.guardPages.size === 0) return;
     const moved: number[] = [];
     this.ptes.forEach(from, from + len, (va, entry) => {
       moved.push(va, entry);
     });
     for (let i = 0; i < moved.length; i += 2) this.ptes.delete(moved[i]);
     for (let i = 0; i < moved.length; i += 2) this.ptes.set(to + (moved[i] - from), moved[i + 1]);
+    if (this.guardPages.size > 0) {
+      const guards = [...this.guardPages].filter((va) => va >= from && va < from + len);
+      for (const va of guards) this.guardPages.delete(va);
+      for (const va of guards) this.guardPages.add(to + (va - from));
+    }
+  }
+
+  // ------------------------------------------------------------------ madvise
+
+  /** madvise(2) (mm/madvise.c). Holes are skipped and reported as ENOMEM at the end. */
+  madvise(start: U64Arg, len: U64Arg, advice: number): 0 | ErrnoResult {
+    start = checkArg('addr', start);
+    len = checkArg('len', len);
+    checkInt32('advice', advice);
+    if (!MADVISE_VALID.has(advice)) return errnoResult('EINVAL');
+    const s = clampHuge(start);
+    if (pageOffset(s) !== 0) return errnoResult('EINVAL');
+    const alignedLen = pageAlignU64(len);
+    if (!isZero(len) && isZero(alignedLen)) return errnoResult('EINVAL');
+    const endArg = addU64(start, alignedLen);
+    if (gtU64(start, endArg)) return errnoResult('EINVAL');
+    if (isZero(alignedLen)) return 0;
+    const end = clampHuge(endArg);
+    if (advice === MADV.HWPOISON || advice === MADV.SOFT_OFFLINE) return errnoResult('EPERM');
+    if (advice === MADV.POPULATE_READ || advice === MADV.POPULATE_WRITE) {
+      return this.madvisePopulate(s, end, advice === MADV.POPULATE_WRITE);
+    }
+    // madvise_walk_vmas
+    let unmapped = false;
+    let cursor = s;
+    let vma = this.vmas.findVma(cursor);
+    for (;;) {
+      if (vma === undefined) return OOM;
+      if (cursor < vma.start) {
+        unmapped = true;
+        cursor = vma.start;
+        if (cursor >= end) break;
+      }
+      const tmp = Math.min(vma.end, end);
+      const result = this.madviseVma(vma, cursor, tmp, advice);
+      if (typeof result !== 'number') return result;
+      cursor = Math.max(tmp, result);
+      if (cursor >= end) break;
+      vma = this.vmas.findVma(cursor);
+    }
+    return unmapped ? OOM : 0;
+  }
+
+  /** One VMA's part of a madvise; returns where the walk goes on, or an errno. */
+  private madviseVma(
+    vma: VmArea,
+    start: number,
+    end: number,
+    advice: number,
+  ): number | ErrnoResult {
+    let flags = vma.flags;
+    switch (advice) {
+      case MADV.NORMAL:
+        flags &= ~(VM.RAND_READ | VM.SEQ_READ);
+        break;
+      case MADV.SEQUENTIAL:
+        flags = (flags & ~VM.RAND_READ) | VM.SEQ_READ;
+        break;
+      case MADV.RANDOM:
+        flags = (flags & ~VM.SEQ_READ) | VM.RAND_READ;
+        break;
+      case MADV.DONTFORK:
+        flags |= VM.DONTCOPY;
+        break;
+      case MADV.DOFORK:
+        if (flags & VM.IO) return errnoResult('EINVAL');
+        flags &= ~VM.DONTCOPY;
+        break;
+      case MADV.WIPEONFORK:
+        if (vma.file !== null || flags & VM.SHARED) return errnoResult('EINVAL');
+        flags |= VM.WIPEONFORK;
+        break;
+      case MADV.KEEPONFORK:
+        flags &= ~VM.WIPEONFORK;
+        break;
+      case MADV.DONTDUMP:
+        flags |= VM.DONTDUMP;
+        break;
+      case MADV.DODUMP:
+        if (flags & VM_SPECIAL || vma.special !== null) return errnoResult('EINVAL');
+        flags &= ~VM.DONTDUMP;
+        break;
+      case MADV.HUGEPAGE:
+        flags = (flags & ~VM.NOHUGEPAGE) | VM.HUGEPAGE;
+        break;
+      case MADV.NOHUGEPAGE:
+        flags = (flags & ~VM.HUGEPAGE) | VM.NOHUGEPAGE;
+        break;
+      case MADV.MERGEABLE:
+        if (
+          !(flags & (VM.SHARED | VM.MAYSHARE | VM.PFNMAP | VM.IO | VM.DONTEXPAND | VM.MIXEDMAP))
+        ) {
+          flags |= VM.MERGEABLE;
+        }
+        break;
+      case MADV.UNMERGEABLE:
+        flags &= ~VM.MERGEABLE;
+        break;
+      case MADV.DONTNEED:
+      case MADV.DONTNEED_LOCKED:
+        if (vma.flags & VM.PFNMAP || (advice === MADV.DONTNEED && vma.flags & VM.LOCKED)) {
+          return errnoResult('EINVAL');
+        }
+        this.zapPages(vma, start, end);
+        return end;
+      case MADV.FREE:
+        // Without memory pressure freed pages keep their data; only the checks remain.
+        if (vma.flags & (VM.PFNMAP | VM.LOCKED)) return errnoResult('EINVAL');
+        if (!vma.isAnonymous) return errnoResult('EINVAL');
+        return end;
+      case MADV.REMOVE:
+        if (vma.flags & VM.LOCKED) return errnoResult('EINVAL');
+        if (vma.file === null) return errnoResult('EINVAL');
+        if (!(vma.flags & VM.MAYWRITE && vma.flags & VM.MAYSHARE)) return errnoResult('EACCES');
+        this.punchHole(vma, start, end);
+        return end;
+      case MADV.COLD:
+      case MADV.PAGEOUT:
+        if (vma.flags & (VM.LOCKED | VM.PFNMAP)) return errnoResult('EINVAL');
+        return end;
+      case MADV.GUARD_INSTALL:
+        if (vma.flags & (VM_SPECIAL | VM.LOCKED) || vma.special !== null)
+          return errnoResult('EINVAL');
+        this.zapPages(vma, start, end);
+        for (let va = start; va < end; va += PAGE) this.guardPages.add(va);
+        return end;
+      case MADV.GUARD_REMOVE:
+        if (vma.flags & VM_SPECIAL || vma.special !== null) return errnoResult('EINVAL');
+        this.clearGuards(start, end);
+        return end;
+      default:
+        // WILLNEED, COLLAPSE and the rest: no effect on the address space here.
+        return end;
+    }
+    if (flags === vma.flags) return end;
+    const pages = (end - start) / PAGE;
+    const splits = (start > vma.start ? 1 : 0) + (end < vma.end ? 1 : 0);
+    if (splits > 0 && this.vmas.count >= this.layout.maxMapCount) return OOM;
+    this.accountRemove(vma.flags, pages);
+    const result = this.modifyFlags(vma, start, end, flags);
+    this.statAccount(flags, pages);
+    if (flags & VM.LOCKED) this.lockedVm += pages;
+    return result.end;
+  }
+
+  /** MADV_POPULATE_READ/WRITE (mm/madvise.c: madvise_populate): a hole is ENOMEM, a mapping that forbids the access EINVAL, a fault (SIGBUS, a guard page) EFAULT. */
+  private madvisePopulate(start: number, end: number, write: boolean): 0 | ErrnoResult {
+    for (let va = start; va < end; ) {
+      const vma = this.vmas.findContaining(va);
+      if (vma === undefined) return OOM;
+      // check_vma_flags under FOLL_MADV_POPULATE: a refused access is EINVAL (no FOLL_FORCE;
+      // a write-only mapping cannot be populated for reading).
+      if (vma.flags & (VM.IO | VM.PFNMAP)) return errnoResult('EINVAL');
+      if (write ? !(vma.flags & VM.WRITE) : !(vma.flags & VM.READ)) return errnoResult('EINVAL');
+      const stop = Math.min(end, vma.end);
+      for (; va < stop; va += PAGE) {
+        if (this.guardPages.size > 0 && this.guardPages.has(va)) return errnoResult('EFAULT');
+        if (this.handleFault(va, write) !== null) return errnoResult('EFAULT');
+      }
+    }
+    return 0;
+  }
+
+  /** fallocate(PUNCH_HOLE) behind MADV_REMOVE: the file's pages read as zeros again. */
+  private punchHole(vma: VmArea, start: number, end: number): void {
+    const file = vma.file as MmFile;
+    this.zapPages(vma, start, end);
+    const zero = new Uint8Array(PAGE);
+    for (let va = start; va < end; va += PAGE) {
+      const pgoff = vma.pgoff + (va - vma.start) / PAGE;
+      if (pgoff * PAGE >= file.size) break;
+      file.writePage(pgoff, zero);
+      this.pageCache.drop(file, pgoff);
+    }
+  }
+
+  private clearGuards(start: number, end: number): void {
+    if (this.guardPages.size === 0) return;
+    if ((end - start) / PAGE < this.guardPages.size) {
+      for (let va = start; va < end; va += PAGE) this.guardPages.delete(va);
+    } else {
+      for (const va of [...this.guardPages])
+        if (va >= start && va < end) this.guardPages.delete(va);
+    }
   }
 
   // ---------------------------------------------------------------------- brk
@@ -1142,8 +1347,11 @@ export class MmStruct {
   handleFault(va: number, write: boolean): Fault | null {
     const page = va - pageOffset(va);
     const vma = this.vmas.findVma(va);
-    if (vma === undefined || vma.start > va) return FAULTS.SEGV_MAPERR;
+    if (vma === undefined) return FAULTS.SEGV_MAPERR;
+    // lock_mm_and_find_vma: below a grows-down VMA, try to extend it first.
+    if (vma.start > va && !this.expandDownwards(vma, page)) return FAULTS.SEGV_MAPERR;
     if (write ? !(vma.flags & VM.WRITE) : !(vma.flags & VM_ACCESS_FLAGS)) return FAULTS.SEGV_ACCERR;
+    if (this.guardPages.size > 0 && this.guardPages.has(page)) return FAULTS.SEGV_MAPERR;
     const entry = this.ptes.get(page);
     if (entry >= 0) {
       if (!write || pteBits(entry) & PTE_BITS.WRITE) return null;
@@ -1182,6 +1390,42 @@ export class MmStruct {
     const writable = write && vma.flags & VM.SHARED ? PTE_BITS.WRITE | PTE_BITS.DIRTY : 0;
     this.ptes.set(page, pteEntry(cached, writable));
     return null;
+  }
+
+  /** mm/mmap.c: expand_downwards — grow a grows-down VMA to `address` on a fault below it. */
+  private expandDownwards(vma: VmArea, address: number): boolean {
+    if (!(vma.flags & VM.GROWSDOWN)) return false;
+    if (address < this.layout.mmapMinAddr) return false;
+    const prev = this.vmas.prev(vma);
+    // The guard gap: an accessible mapping that does not grow down may not come within stack_guard_gap.
+    if (
+      prev !== undefined &&
+      !(prev.flags & VM.GROWSDOWN) &&
+      prev.flags & VM_ACCESS_FLAGS &&
+      address - prev.end < this.layout.stackGuardGap
+    ) {
+      return false;
+    }
+    if (prev !== undefined && prev.end > address) return false;
+    const size = vma.end - address;
+    const grow = (vma.start - address) / PAGE;
+    if (grow > vma.pgoff) return false;
+    // acct_stack_growth
+    if (!this.mayExpandVm(vma.flags, grow)) return false;
+    if (size > this.rlimits.stack) return false;
+    if (
+      vma.flags & VM.LOCKED &&
+      !this.layout.capIpcLock &&
+      (this.lockedVm + grow) * PAGE > this.rlimits.memlock
+    ) {
+      return false;
+    }
+    this.anonVmaPrepare(vma);
+    this.vmas.setBounds(vma, address, vma.end);
+    vma.pgoff -= grow;
+    this.statAccount(vma.flags, grow);
+    if (vma.flags & VM.LOCKED) this.lockedVm += grow;
+    return true;
   }
 
   /** mm/memory.c: do_wp_page — reuse an exclusive anonymous page, else copy. */
@@ -1319,6 +1563,7 @@ export class MmStruct {
       this.vmas.remove(vma);
     }
     this.ptes.destroy();
+    this.guardPages.clear();
     if (this.zeroPfn >= 0) {
       this.frames.release(this.zeroPfn);
       this.zeroPfn = -1;

@@ -60,6 +60,15 @@ export class PageCache {
     }
   }
 
+  /** Forget one cached page (its file content changed underneath, e.g. a punched hole). */
+  drop(file: MmFile, pgoff: number): void {
+    const pages = this.files.get(file);
+    const pfn = pages?.get(pgoff);
+    if (pfn === undefined) return;
+    pages!.delete(pgoff);
+    this.frames.release(pfn);
+  }
+
   /** Frames held by the cache. */
   get size(): number {
     let n = 0;

@@ -305,6 +305,10 @@ export class TraceReplayer {
         );
         return compareResult(op, isErrno(r) ? r.errno : r);
       }
+      case 'madvise': {
+        const r = mm.madvise(hexArg(op.addr), hexArg(op.len), op.advice as number);
+        return compareResult(op, isErrno(r) ? r.errno : r);
+      }
       case 'brk': {
         const r = mm.sysBrk(hexArg(op.addr));
         return compareResult(op, r);
