@@ -10,7 +10,7 @@ export {
   DEFAULT_RLIMITS,
   DEFAULT_TASK_SIZE,
 } from './mm-options.js';
-export type { Fault, FaultCode, MmStructOptions } from './mm-struct.js';
+export type { Fault, FaultCode, MmStructOptions, UserCopyOptions } from './mm-struct.js';
 export { MmStruct } from './mm-struct.js';
 export { PageCache } from './page-cache.js';
 export { PageTablePteStore } from './page-table-pte-store.js';

@@ -72,6 +72,12 @@ export interface MmStructOptions {
   pteStore?: PteStore;
 }
 
+/** Options of the user-memory helpers. */
+export interface UserCopyOptions {
+  /** Ignore the mappings' current protection, as ptrace does (FOLL_FORCE). */
+  force?: boolean;
+}
+
 /** Attributes a new or modified range would have, checked against neighbours for a merge. */
 interface MergeCandidate {
   flags: number;
@@ -108,8 +114,6 @@ export class MmStruct {
   execVm = 0;
   /** Pages with a guard marker (MADV_GUARD_INSTALL): they fault with SEGV_MAPERR. */
   readonly guardPages: Set<number> = new Set();
-  /** The shared zero page (mapped read-only for reads of untouched anonymous memory). */
-  private zeroPfn = -1;
 
   constructor(options: MmStructOptions) {
     this.layout = { ...DEFAULT_LAYOUT, ...options.layout };
@@ -120,11 +124,12 @@ export class MmStruct {
     this.ptes = options.pteStore ?? new MapPteStore();
     this.brk = this.layout.brk;
     this.startBrk = this.layout.startBrk;
+    this.pageCache.attach(this);
   }
 
   /** The frame of the shared zero page, or -1 before the first read of untouched memory. */
   get zeroPagePfn(): number {
-    return this.zeroPfn;
+    return this.pageCache.zeroPagePfn;
   }
 
   get mapCount(): number {
@@ -1285,7 +1290,7 @@ export class MmStruct {
     const entry = this.ptes.delete(va);
     if (entry < 0) return;
     const pfn = ptePfn(entry);
-    if (pfn === this.zeroPfn) return;
+    if (pfn === this.pageCache.zeroPagePfn) return;
     // Anonymous pages hold a reference per mapper; page-cache pages hold one too.
     this.frames.release(pfn);
   }
@@ -1313,26 +1318,27 @@ export class MmStruct {
     }
   }
 
-  private getZeroPage(): number {
-    if (this.zeroPfn < 0) {
-      const pfn = this.frames.allocate();
-      if (typeof pfn !== 'number') return -1;
-      this.memory.frameBytes(pfn).fill(0);
-      this.zeroPfn = pfn;
-    }
-    return this.zeroPfn;
-  }
-
   /** mm/rmap.c: __anon_vma_prepare with find_mergeable_anon_vma's reuse of a neighbour's. */
   private anonVmaPrepare(vma: VmArea): void {
     if (vma.anonVma !== null) return;
+    // reusable_anon_vma: only an anon_vma not inherited through fork (a singular chain).
     const next = this.vmas.next(vma);
-    if (next !== undefined && next.anonVma !== null && anonVmaCompatible(vma, next)) {
+    if (
+      next !== undefined &&
+      next.anonVma !== null &&
+      next.anonVma.parent === null &&
+      anonVmaCompatible(vma, next)
+    ) {
       vma.anonVma = next.anonVma;
       return;
     }
     const prev = this.vmas.prev(vma);
-    if (prev !== undefined && prev.anonVma !== null && anonVmaCompatible(prev, vma)) {
+    if (
+      prev !== undefined &&
+      prev.anonVma !== null &&
+      prev.anonVma.parent === null &&
+      anonVmaCompatible(prev, vma)
+    ) {
       vma.anonVma = prev.anonVma;
       return;
     }
@@ -1344,25 +1350,41 @@ export class MmStruct {
    * mm/memory.c: handle_mm_fault). Returns null when the page is now mapped with
    * the access allowed, or the fault to deliver.
    */
-  handleFault(va: number, write: boolean): Fault | null {
+  handleFault(va: number, write: boolean, force = false): Fault | null {
     const page = va - pageOffset(va);
     const vma = this.vmas.findVma(va);
     if (vma === undefined) return FAULTS.SEGV_MAPERR;
     // lock_mm_and_find_vma: below a grows-down VMA, try to extend it first.
     if (vma.start > va && !this.expandDownwards(vma, page)) return FAULTS.SEGV_MAPERR;
-    if (write ? !(vma.flags & VM.WRITE) : !(vma.flags & VM_ACCESS_FLAGS)) return FAULTS.SEGV_ACCERR;
+    if (force) {
+      // mm/gup.c: check_vma_flags with FOLL_FORCE — the VM_MAY* bits decide, and a
+      // forced write to a read-only mapping is only possible as copy-on-write.
+      if (
+        write
+          ? !(vma.flags & VM.MAYWRITE) || (!(vma.flags & VM.WRITE) && vma.flags & VM.MAYSHARE)
+          : !(vma.flags & VM.MAYREAD)
+      ) {
+        return FAULTS.SEGV_ACCERR;
+      }
+    } else if (write ? !(vma.flags & VM.WRITE) : !(vma.flags & VM_ACCESS_FLAGS)) {
+      return FAULTS.SEGV_ACCERR;
+    }
     if (this.guardPages.size > 0 && this.guardPages.has(page)) return FAULTS.SEGV_MAPERR;
     const entry = this.ptes.get(page);
     if (entry >= 0) {
       if (!write || pteBits(entry) & PTE_BITS.WRITE) return null;
+      if (force && !(vma.flags & VM.WRITE)) {
+        // A forced write keeps the PTE read-only: it only needs a private page.
+        const bits = pteBits(entry);
+        if (bits & PTE_BITS.ANON && this.frames.refCount(ptePfn(entry)) === 1) return null;
+        return this.cowPage(vma, page, entry, 0);
+      }
       return this.wpFault(vma, page, entry);
     }
     if (vma.file === null) {
       if (!write) {
-        const zero = this.getZeroPage();
+        const zero = this.pageCache.zeroPage();
         if (zero < 0) return FAULTS.BUS_ADRERR;
-        this.frames.retain(zero);
-        this.frames.release(zero);
         this.ptes.set(page, pteEntry(zero, 0));
         return null;
       }
@@ -1370,7 +1392,11 @@ export class MmStruct {
       const pfn = this.frames.allocate();
       if (typeof pfn !== 'number') return FAULTS.BUS_ADRERR;
       this.memory.frameBytes(pfn).fill(0);
-      this.ptes.set(page, pteEntry(pfn, PTE_BITS.WRITE | PTE_BITS.ANON | PTE_BITS.DIRTY));
+      const w = vma.flags & VM.WRITE ? PTE_BITS.WRITE : 0;
+      if (!this.ptes.set(page, pteEntry(pfn, w | PTE_BITS.ANON | PTE_BITS.DIRTY))) {
+        this.frames.release(pfn);
+        return FAULTS.BUS_ADRERR;
+      }
       return null;
     }
     const pgoff = vma.pgoff + (page - vma.start) / PAGE;
@@ -1383,7 +1409,11 @@ export class MmStruct {
       const pfn = this.frames.allocate();
       if (typeof pfn !== 'number') return FAULTS.BUS_ADRERR;
       this.memory.frameBytes(pfn).set(this.memory.frameBytes(cached));
-      this.ptes.set(page, pteEntry(pfn, PTE_BITS.WRITE | PTE_BITS.ANON | PTE_BITS.DIRTY));
+      const w = vma.flags & VM.WRITE ? PTE_BITS.WRITE : 0;
+      if (!this.ptes.set(page, pteEntry(pfn, w | PTE_BITS.ANON | PTE_BITS.DIRTY))) {
+        this.frames.release(pfn);
+        return FAULTS.BUS_ADRERR;
+      }
       return null;
     }
     this.frames.retain(cached);
@@ -1440,12 +1470,21 @@ export class MmStruct {
       this.ptes.set(page, pteEntry(pfn, bits | PTE_BITS.WRITE | PTE_BITS.DIRTY));
       return null;
     }
+    return this.cowPage(vma, page, entry, PTE_BITS.WRITE);
+  }
+
+  /** Replace the page at `page` by a private anonymous copy (wp_page_copy). */
+  private cowPage(vma: VmArea, page: number, entry: number, writeBit: number): Fault | null {
+    const pfn = ptePfn(entry);
     this.anonVmaPrepare(vma);
     const copy = this.frames.allocate();
     if (typeof copy !== 'number') return FAULTS.BUS_ADRERR;
     this.memory.frameBytes(copy).set(this.memory.frameBytes(pfn));
-    if (pfn !== this.zeroPfn) this.frames.release(pfn);
-    this.ptes.set(page, pteEntry(copy, PTE_BITS.WRITE | PTE_BITS.ANON | PTE_BITS.DIRTY));
+    if (!this.ptes.set(page, pteEntry(copy, writeBit | PTE_BITS.ANON | PTE_BITS.DIRTY))) {
+      this.frames.release(copy);
+      return FAULTS.BUS_ADRERR;
+    }
+    if (pfn !== this.pageCache.zeroPagePfn) this.frames.release(pfn);
     return null;
   }
 
@@ -1483,9 +1522,17 @@ export class MmStruct {
   /** Copy between `buf` and user memory at `va`, page by page, faulting as needed. */
   access(va: U64Arg, buf: Uint8Array, write: boolean): Fault | null {
     va = checkArg('va', va);
+    this.copied = 0;
     if (typeof va === 'bigint') return MmStruct.addressFault(Number(va));
     const early = MmStruct.addressFault(va);
     if (early !== null) return early;
+    return this.accessPages(va, buf, write, false);
+  }
+
+  /** Bytes the last access moved before it stopped (partial copies). */
+  private copied = 0;
+
+  private accessPages(va: number, buf: Uint8Array, write: boolean, force: boolean): Fault | null {
     let done = 0;
     while (done < buf.length) {
       const at = va + done;
@@ -1495,19 +1542,20 @@ export class MmStruct {
       const vma = this.vmas.findVma(at);
       // Permission checks happen against the VMA first, as the hardware PTE mirrors it.
       if (
+        force ||
         entry < 0 ||
         (write && !(pteBits(entry) & PTE_BITS.WRITE)) ||
         vma === undefined ||
         vma.start > at ||
         !(vma.flags & VM_ACCESS_FLAGS)
       ) {
-        const fault = this.handleFault(at, write);
+        const fault = this.handleFault(at, write, force);
         if (fault !== null) return fault;
         entry = this.ptes.get(page);
       }
       const n = Math.min(buf.length - done, PAGE - (at - page));
       let pfn = ptePfn(entry);
-      if (this.ptes.translate !== undefined) {
+      if (!force && this.ptes.translate !== undefined) {
         // Through the page table as the CPU walks it (A/D bits set on the way).
         let pa = this.ptes.translate(at, write);
         if (pa < 0) {
@@ -1530,8 +1578,136 @@ export class MmStruct {
         buf.set(frame.subarray(offset, offset + n), done);
       }
       done += n;
+      this.copied = done;
     }
     return null;
+  }
+
+  // ------------------------------------------------------ user-memory helpers
+
+  /**
+   * A kernel's user copy (arch/x86 copy_user): the range must lie below TASK_SIZE
+   * (access_ok), pages fault in as for the program itself, and the copy stops at
+   * the first byte that cannot be reached. Returns the bytes NOT copied (0 when
+   * everything was), like copy_from_user. `force` ignores the mapping's current
+   * protection the way ptrace does (FOLL_FORCE: the VM_MAY* bits decide, writes to
+   * read-only private mappings get a private copy).
+   */
+  private userCopy(
+    va: U64Arg,
+    buf: Uint8Array,
+    write: boolean,
+    options: UserCopyOptions | undefined,
+  ): number {
+    va = checkArg('va', va);
+    const force = options?.force === true;
+    if (
+      typeof va === 'bigint' ||
+      va > this.layout.taskSize ||
+      buf.length > this.layout.taskSize - va
+    )
+      return buf.length;
+    if (buf.length === 0) return 0;
+    this.copied = 0;
+    this.accessPages(va, buf, write, force);
+    return buf.length - this.copied;
+  }
+
+  /** copy_from_user into `dest`; returns the bytes not copied. */
+  copyFromUser(va: U64Arg, dest: Uint8Array, options?: UserCopyOptions): number {
+    return this.userCopy(va, dest, false, options);
+  }
+
+  /** copy_to_user from `src`; returns the bytes not copied (the ones before a fault are written). */
+  copyToUser(va: U64Arg, src: Uint8Array, options?: UserCopyOptions): number {
+    return this.userCopy(va, src, true, options);
+  }
+
+  /** clear_user: zero `length` bytes; returns the bytes not cleared. */
+  clearUser(va: U64Arg, length: number, options?: UserCopyOptions): number {
+    if (!Number.isSafeInteger(length) || length < 0)
+      throw new RangeError(`length must be a non-negative integer, got ${length}`);
+    return this.userCopy(va, new Uint8Array(length), true, options);
+  }
+
+  /** `length` bytes of user memory, or EFAULT when any of them cannot be read. */
+  readUser(va: U64Arg, length: number, options?: UserCopyOptions): Uint8Array | ErrnoResult {
+    if (!Number.isSafeInteger(length) || length < 0)
+      throw new RangeError(`length must be a non-negative integer, got ${length}`);
+    const out = new Uint8Array(length);
+    return this.userCopy(va, out, false, options) === 0 ? out : errnoResult('EFAULT');
+  }
+
+  /** Write `bytes` to user memory: 0, or EFAULT when some could not be written (those before the fault are). */
+  writeUser(va: U64Arg, bytes: Uint8Array, options?: UserCopyOptions): 0 | ErrnoResult {
+    return this.userCopy(va, bytes, true, options) === 0 ? 0 : errnoResult('EFAULT');
+  }
+
+  // ---------------------------------------------------------------------- fork
+
+  /**
+   * fork's half of the address space (kernel/fork.c: dup_mmap): a copy that shares
+   * every private page copy-on-write (both sides write-protected, one reference per
+   * mapper), shared pages as they are, skips MADV_DONTFORK VMAs, gives
+   * MADV_WIPEONFORK VMAs no pages, drops mlock, and gives each VMA that had
+   * anonymous memory a new anon_vma (a child of the parent's). ENOMEM, with nothing
+   * left behind in the child, when frames run out.
+   */
+  fork(): MmStruct | ErrnoResult {
+    const ptes = this.ptes.spawn();
+    if (ptes === null) return OOM;
+    const child = new MmStruct({
+      layout: { ...this.layout, brk: this.brk },
+      rlimits: { ...this.rlimits },
+      frames: this.frames,
+      memory: this.memory,
+      pageCache: this.pageCache,
+      pteStore: ptes,
+    });
+    const zero = this.pageCache.zeroPagePfn;
+    const pending: number[] = [];
+    for (const vma of this.vmas) {
+      if (vma.flags & VM.DONTCOPY) continue;
+      const wipe = (vma.flags & VM.WIPEONFORK) !== 0;
+      const anon = vma.anonVma !== null && !wipe ? new AnonVma(vma.anonVma) : null;
+      const copy = new VmArea(
+        vma.start,
+        vma.end,
+        vma.pgoff,
+        vma.file,
+        vma.flags & ~(VM.LOCKED | VM.LOCKONFAULT),
+        anon,
+        vma.special,
+      );
+      child.insertVma(copy);
+      if (wipe) continue;
+      if (this.guardPages.size > 0) {
+        for (const g of this.guardPages) if (g >= vma.start && g < vma.end) child.guardPages.add(g);
+      }
+      // vma_needs_copy: only VMAs with anonymous memory carry their PTEs over;
+      // file pages are found again in the page cache.
+      if (vma.anonVma === null) continue;
+      const cow = !(vma.flags & VM.SHARED);
+      pending.length = 0;
+      this.ptes.forEach(vma.start, vma.end, (va, entry) => {
+        pending.push(va, entry);
+      });
+      for (let i = 0; i < pending.length; i += 2) {
+        const va = pending[i];
+        let entry = pending[i + 1];
+        const pfn = ptePfn(entry);
+        if (cow && pteBits(entry) & PTE_BITS.WRITE) {
+          entry -= PTE_BITS.WRITE;
+          this.ptes.set(va, entry);
+        }
+        if (!child.ptes.set(va, entry)) {
+          child.destroy();
+          return OOM;
+        }
+        if (pfn !== zero) this.frames.retain(pfn);
+      }
+    }
+    return child;
   }
 
   /**
@@ -1545,15 +1721,17 @@ export class MmStruct {
     // (ext4 with 4 KiB blocks: 16 TiB).
     if (typeof size === 'bigint') return errnoResult(size >= 1n << 63n ? 'EINVAL' : 'EFBIG');
     if (size > MAX_FILE_SIZE) return errnoResult('EFBIG');
-    const holeBegin = Math.ceil(size / PAGE);
+    this.pageCache.truncateFile(file, size);
+    return 0;
+  }
+
+  /** Unmap this address space's pages of `file` from page `pgoff` on (truncation). */
+  zapFileFrom(file: MmFile, pgoff: number): void {
     for (const vma of this.vmas) {
       if (vma.file !== file) continue;
-      const first = Math.max(vma.start, vma.start + (holeBegin - vma.pgoff) * PAGE);
+      const first = Math.max(vma.start, vma.start + (pgoff - vma.pgoff) * PAGE);
       if (first < vma.end) this.zapPages(vma, first, vma.end);
     }
-    file.truncate(size);
-    this.pageCache.truncate(file, size);
-    return 0;
   }
 
   /** Tear the address space down: every page and VMA released. */
@@ -1564,10 +1742,7 @@ export class MmStruct {
     }
     this.ptes.destroy();
     this.guardPages.clear();
-    if (this.zeroPfn >= 0) {
-      this.frames.release(this.zeroPfn);
-      this.zeroPfn = -1;
-    }
+    this.pageCache.detach(this);
     this.totalVm = this.lockedVm = this.dataVm = this.stackVm = this.execVm = 0;
   }
 }

@@ -9,12 +9,56 @@ import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
  */
 export class PageCache {
   private readonly files = new Map<MmFile, Map<number, number>>();
+  private zeroPfn = -1;
+  /** Address spaces of this machine, told when a file shrinks (they unmap what is past the end). */
+  private readonly mappers = new Set<{ zapFileFrom(file: MmFile, pgoff: number): void }>();
   readonly frames: MmFrameSource;
   readonly memory: MmPhysicalMemory;
 
   constructor(frames: MmFrameSource, memory: MmPhysicalMemory) {
     this.frames = frames;
     this.memory = memory;
+  }
+
+  /**
+   * The machine's shared zero page (mm/memory.c: ZERO_PAGE), mapped read-only
+   * for reads of untouched anonymous memory; -1 when no frame could be had.
+   * The cache holds its only reference; mappings of it are not counted.
+   */
+  zeroPage(): number {
+    if (this.zeroPfn < 0) {
+      const pfn = this.frames.allocate();
+      if (typeof pfn !== 'number') return -1;
+      this.memory.frameBytes(pfn).fill(0);
+      this.zeroPfn = pfn;
+    }
+    return this.zeroPfn;
+  }
+
+  /** The zero page's frame, or -1 before it is first needed. */
+  get zeroPagePfn(): number {
+    return this.zeroPfn;
+  }
+
+  /** Register an address space for truncation callbacks. */
+  attach(mm: { zapFileFrom(file: MmFile, pgoff: number): void }): void {
+    this.mappers.add(mm);
+  }
+
+  detach(mm: { zapFileFrom(file: MmFile, pgoff: number): void }): void {
+    this.mappers.delete(mm);
+  }
+
+  /**
+   * ftruncate on the machine (mm/truncate.c: truncate_pagecache): every address
+   * space unmaps the file's pages past the new end, private copies included
+   * (even_cows), then the file and the cache shrink or grow.
+   */
+  truncateFile(file: MmFile & { truncate(size: number): void }, size: number): void {
+    const holeBegin = Math.ceil(size / 4096);
+    for (const mm of this.mappers) mm.zapFileFrom(file, holeBegin);
+    file.truncate(size);
+    this.truncate(file, size);
   }
 
   /** The frame caching page `pgoff` of `file`, reading it in on a miss; -1 when out of memory. */
@@ -76,10 +120,15 @@ export class PageCache {
     return n;
   }
 
-  /** Release every cached frame. */
+  /** Release every cached frame and the zero page. */
   clear(): void {
-    for (const pages of this.files.values())
+    for (const pages of this.files.values()) {
       for (const pfn of pages.values()) this.frames.release(pfn);
+    }
     this.files.clear();
+    if (this.zeroPfn >= 0) {
+      this.frames.release(this.zeroPfn);
+      this.zeroPfn = -1;
+    }
   }
 }

@@ -1,5 +1,5 @@
 import type { PageTable } from '@vmem/page-table-x86_64';
-import { Access, PTE } from '@vmem/page-table-x86_64';
+import { Access, PageTable as PageTableClass, PTE } from '@vmem/page-table-x86_64';
 import { PTE_BITS, type PteStore } from './pte-store.js';
 
 // How mm's entry bits sit in a real x86_64 PTE (Intel SDM vol. 3, 4.5, Table 4-20):
@@ -87,6 +87,17 @@ export class PageTablePteStore implements PteStore {
 
   get size(): number {
     return this.count;
+  }
+
+  spawn(): PteStore | null {
+    const t = this.table;
+    const table = PageTableClass.create({
+      memory: t.memory,
+      frames: t.frames,
+      levels: t.levels,
+      maxPhysAddrBits: t.maxPhysAddrBits,
+    });
+    return table instanceof PageTableClass ? new PageTablePteStore(table) : null;
   }
 
   destroy(): void {

@@ -23,6 +23,8 @@ export interface PteStore {
   readonly size: number;
   /** Drop everything, freeing any table frames. */
   destroy(): void;
+  /** A new, empty store of the same kind for another address space (fork); null when out of memory. */
+  spawn(): PteStore | null;
 }
 
 export const PTE_BITS = {
@@ -87,5 +89,9 @@ export class MapPteStore implements PteStore {
 
   destroy(): void {
     this.map.clear();
+  }
+
+  spawn(): PteStore {
+    return new MapPteStore();
   }
 }

@@ -9,8 +9,11 @@ import type { MmFile } from './mm-file.js';
 export class AnonVma {
   private static nextId = 1;
   readonly id: number;
-  constructor() {
+  /** The parent process's anon_vma this one was forked from (anon_vma_fork), or null. */
+  readonly parent: AnonVma | null;
+  constructor(parent: AnonVma | null = null) {
     this.id = AnonVma.nextId++;
+    this.parent = parent;
   }
 }
 
