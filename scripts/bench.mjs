@@ -12,6 +12,7 @@ const scripts = [
   ['page-table', 'packages/page-table-x86_64/bench/page-table.ts'],
   ['vma-churn', 'packages/memory-set/bench/vma-churn.ts'],
   ['vma-churn', 'packages/mm/bench/vma-churn.ts'],
+  ['vma-churn', 'packages/mm/bench/bytes-per-area.ts'],
 ];
 const wanted = process.argv.slice(2);
 let failed = false;
