@@ -105,7 +105,8 @@ export class MmStruct {
   readonly ptes: PteStore;
   /** Current program break (as last set, maybe unaligned). */
   brk: number;
-  readonly startBrk: number;
+  /** Start of the brk area (set at exec). */
+  startBrk: number;
   /** Pages mapped (total_vm), locked (locked_vm), data (data_vm), stack (stack_vm), exec (exec_vm). */
   totalVm = 0;
   lockedVm = 0;
@@ -169,6 +170,25 @@ export class MmStruct {
   insertVma(vma: VmArea): void {
     this.vmas.insert(vma);
     this.accountAdd(vma);
+  }
+
+  /**
+   * get_unmapped_area(NULL, 0, len, 0, 0): where the kernel would put an unhinted
+   * anonymous mapping of `len` bytes (exec uses it for the vDSO).
+   */
+  findUnmappedArea(len: number): number | ErrnoResult {
+    if (!Number.isSafeInteger(len) || len <= 0 || pageOffset(len) !== 0) {
+      throw new RangeError(`len must be a positive multiple of 4096, got ${len}`);
+    }
+    return this.getUnmappedArea(null, 0, len, 0, 0);
+  }
+
+  /** Place the brk area (exec: after the highest segment; mm->start_brk = mm->brk). */
+  setBrkArea(start: number): void {
+    if (!Number.isSafeInteger(start) || start < 0)
+      throw new RangeError(`brk start must be a non-negative integer, got ${start}`);
+    this.startBrk = start;
+    this.brk = start;
   }
 
   /** Remove a VMA without touching its pages (a sync delta moves it back in). */

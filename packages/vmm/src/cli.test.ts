@@ -86,3 +86,30 @@ describe('vmm replay (as a process)', () => {
     expect(r.stderr).toContain('missing required argument');
   });
 });
+
+describe('vmm exec (as a process)', () => {
+  test('prints the maps of the loaded program', () => {
+    const r = vmm('exec', '/bin/true');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^555555554000-555555556000 r--p 00000000 [0-9a-f]+:[0-9a-f]+ \d+ \/usr\/bin\/true$/,
+    );
+    expect(lines.at(-1)).toMatch(/^7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0 \[stack\]$/);
+  });
+
+  test('--json carries entry, sp and auxv', () => {
+    const r = vmm('exec', '--json', '/bin/true');
+    const out = JSON.parse(r.stdout);
+    expect(out.startBrk).toBe('0x55555555e000');
+    expect(out.maps.length).toBeGreaterThan(8);
+    expect(out.auxv.at(-1)).toEqual([0, '0x0']);
+  });
+
+  test('a file that is not an ELF executable: one-line error, exit 2', () => {
+    const r = vmm('exec', join(root, 'package.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a loadable x86_64 ELF file');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

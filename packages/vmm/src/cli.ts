@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { execCommand } from './exec-command.js';
 import { UsageError } from './load-trace.js';
 import { replayCommand } from './replay-command.js';
 
@@ -18,6 +19,18 @@ program
   .option('--show <n>', 'mismatches to explain per trace', (v) => Number.parseInt(v, 10), 3)
   .action((files: string[], opts: { json?: boolean; show: number }) => {
     process.exitCode = replayCommand(files, { json: opts.json, show: opts.show });
+  });
+
+program
+  .command('exec')
+  .description(
+    'Load an x86_64 ELF executable into a fresh address space as Linux does (no randomization) and print its maps.',
+  )
+  .argument('<elf>', 'the executable')
+  .argument('[args...]', 'its arguments (argv[1]...)')
+  .option('--json', 'maps, entry point, stack pointer and auxiliary vector as JSON')
+  .action((elf: string, args: string[], opts: { json?: boolean }) => {
+    process.exitCode = execCommand(elf, args, { json: opts.json });
   });
 
 try {
