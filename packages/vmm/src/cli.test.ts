@@ -113,3 +113,23 @@ describe('vmm exec (as a process)', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('vmm demo (as a process)', () => {
+  test('replays the bundled python3 trace, every op matching, and shows the address space', () => {
+    const r = vmm('demo');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      '385/385 operations gave the same answer and the same maps as Linux',
+    );
+    expect(r.stdout).toContain('/usr/bin/python3.11');
+    expect(r.stdout).toMatch(/tables: PML4 1, PDPT \d+, PD \d+, PT \d+/);
+    expect(r.stdout).not.toContain('\x1b['); // no colour when stdout is not a terminal
+  });
+
+  test('--json', () => {
+    const out = JSON.parse(vmm('demo', '--json').stdout);
+    expect(out.matched).toBe(385);
+    expect(out.pageTable.leaves4k).toBe(out.touchedMappings);
+    expect(out.smaps.rss).toBe(out.touchedMappings * 4096);
+  });
+});

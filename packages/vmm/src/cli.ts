@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { demoCommand } from './demo-command.js';
 import { execCommand } from './exec-command.js';
 import { UsageError } from './load-trace.js';
 import { replayCommand } from './replay-command.js';
@@ -10,6 +11,17 @@ const program = new Command()
     'A Linux-exact virtual-memory simulator: replay kernel traces, inspect address spaces.',
   )
   .exitOverride();
+
+program
+  .command('demo')
+  .description(
+    'Replay a bundled trace of a real program (python3) and show the address space it built.',
+  )
+  .option('--trace <file>', 'replay this vmtrace instead of the bundled one')
+  .option('--json', 'the figures as JSON')
+  .action((opts: { trace?: string; json?: boolean }) => {
+    process.exitCode = demoCommand({ trace: opts.trace, json: opts.json });
+  });
 
 program
   .command('replay')
