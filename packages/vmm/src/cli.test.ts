@@ -133,3 +133,35 @@ describe('vmm demo (as a process)', () => {
     expect(out.smaps.rss).toBe(out.touchedMappings * 4096);
   });
 });
+
+describe('vmm replay --save, vmm pagetable, vmm maps', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vmm-state-'));
+  const state = join(dir, 'state.json');
+
+  test('a saved state dumps its page-table tree and its area list', () => {
+    expect(vmm('replay', '--save', state, join(fixtures, 'fuzz/anon-1.jsonl.gz')).code).toBe(0);
+    const pt = vmm('pagetable', state);
+    expect(pt.code).toBe(0);
+    const lines = pt.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^CR3 root frame 0x[0-9a-f]+ \(4-level paging\)$/);
+    expect(
+      lines.some((l) => /^ {6}PT\[\d+\] va 0x[0-9a-f]+ 4K pa=0x[0-9a-f]+ P( RW)? US/.test(l)),
+    ).toBe(true);
+    const maps = vmm('maps', state);
+    expect(maps.code).toBe(0);
+    expect(maps.stdout).toContain('[heap]');
+    expect(maps.stdout).toMatch(/pgoff 0x[0-9a-f]+ {2}anon_vma/);
+  });
+
+  test('--verbose prints each op with its maps delta', () => {
+    const r = vmm('replay', '--verbose', join(fixtures, 'real/true.jsonl.gz'));
+    expect(r.stdout).toMatch(/^op 0 brk .* ok$/m);
+    expect(r.stdout).toMatch(/^ {2}\+ 7ffff7fc0000-7ffff7fc2000 rw-p 00000000 00:00 0$/m);
+  });
+
+  test('a file that is not a saved state: exit 2', () => {
+    const r = vmm('pagetable', join(root, 'package.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a vmm saved state');
+  });
+});

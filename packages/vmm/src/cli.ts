@@ -4,6 +4,7 @@ import { demoCommand } from './demo-command.js';
 import { execCommand } from './exec-command.js';
 import { UsageError } from './load-trace.js';
 import { replayCommand } from './replay-command.js';
+import { stateCommand } from './state-command.js';
 
 const program = new Command()
   .name('vmm')
@@ -28,9 +29,41 @@ program
   .description('Replay vmtrace/1 files (.jsonl or .jsonl.gz) and compare every op with the kernel.')
   .argument('<files...>', 'trace files')
   .option('--json', 'one JSON object per trace on stdout')
+  .option('--verbose', 'print every operation and its maps delta')
+  .option('--save <state>', 'write the final address space (VMAs, raw page-table frames) to a file')
   .option('--show <n>', 'mismatches to explain per trace', (v) => Number.parseInt(v, 10), 3)
-  .action((files: string[], opts: { json?: boolean; show: number }) => {
-    process.exitCode = replayCommand(files, { json: opts.json, show: opts.show });
+  .action(
+    (files: string[], opts: { json?: boolean; verbose?: boolean; save?: string; show: number }) => {
+      process.exitCode = replayCommand(files, {
+        json: opts.json,
+        verbose: opts.verbose,
+        save: opts.save,
+        show: opts.show,
+        progress: process.stderr.isTTY === true && !opts.json && !opts.verbose,
+      });
+    },
+  );
+
+program
+  .command('pagetable')
+  .description(
+    'Dump the page-table tree of a saved state (vmm replay --save), read from its raw entries.',
+  )
+  .argument('<state>', 'a file written by vmm replay --save')
+  .option('--json', 'the raw saved page-table frames')
+  .action((state: string, opts: { json?: boolean }) => {
+    process.exitCode = stateCommand('pagetable', state, { json: opts.json });
+  });
+
+program
+  .command('maps')
+  .description(
+    'The area list of a saved state: maps lines with pgoff, anon_vma and the VM_* flags.',
+  )
+  .argument('<state>', 'a file written by vmm replay --save')
+  .option('--json', 'the areas as JSON')
+  .action((state: string, opts: { json?: boolean }) => {
+    process.exitCode = stateCommand('maps', state, { json: opts.json });
   });
 
 program

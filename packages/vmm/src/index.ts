@@ -12,3 +12,6 @@ export type { PageTableStats } from './page-table-stats.js';
 export { pageTableStats } from './page-table-stats.js';
 export type { ReplayCommandOptions } from './replay-command.js';
 export { replayCommand, replayFileOnFreshMachine } from './replay-command.js';
+export type { SavedState } from './saved-state.js';
+export { checkState, dumpAreas, dumpPageTable, saveState } from './saved-state.js';
+export { stateCommand } from './state-command.js';
