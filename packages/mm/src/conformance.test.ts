@@ -24,7 +24,18 @@ function replayFile(path: string, backend: 'map' | 'page-table') {
   const memory = new PhysicalMemory({ size: 2 ** 32 });
   const pteStore =
     backend === 'page-table' ? new PageTablePteStore(new PageTable({ memory, frames })) : undefined;
-  const report = replayTrace(trace, path, { frames, memory, pteStore });
+  // checkInvariants after every op: the address space stays well formed throughout.
+  let checked = 0;
+  const report = replayTrace(trace, path, {
+    frames,
+    memory,
+    pteStore,
+    onOp: (_op, _index, _matched, _delta, mm) => {
+      mm.checkInvariants();
+      checked++;
+    },
+  });
+  expect(checked).toBe(trace.ops.length);
   return { report, frames };
 }
 

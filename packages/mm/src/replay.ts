@@ -40,6 +40,7 @@ export interface ReplayOptions {
     index: number,
     matched: boolean,
     delta: { del: string[]; add: string[] },
+    mm: MmStruct,
   ) => void;
 }
 
@@ -126,9 +127,20 @@ export class TraceReplayer {
       );
       if (f.fid !== undefined) this.fids.set(f.fid, file);
     }
+    let prev: VmArea | null = null;
     for (const line of h.maps) {
       const vma = this.vmaFromLine(parseMapsLine(line), true);
-      if (vma !== null) this.mm.insertVma(vma);
+      if (vma === null) continue;
+      if (prev !== null && looksMergeable(prev, vma)) {
+        // Linux left these apart, so they differ in something maps does not show.
+        // For a private file mapping that is RELRO (written, then made read-only:
+        // VM_ACCOUNT); otherwise their anonymous memory (different anon_vmas).
+        if (vma.file !== null && !(vma.flags & VM.MAYSHARE)) vma.flags |= VM.ACCOUNT;
+        else vma.anonVma = new AnonVma();
+        if (prev.anonVma === null && vma.file === null) prev.anonVma = new AnonVma();
+      }
+      this.mm.insertVma(vma);
+      prev = vma;
     }
     this.maps = renderMaps(this.mm);
   }
@@ -401,6 +413,19 @@ export class TraceReplayer {
   }
 }
 
+/** Two adjacent VMAs that merge rules would join (same flags, file, contiguous pgoff, shared anon). */
+function looksMergeable(a: VmArea, b: VmArea): boolean {
+  return (
+    a.end === b.start &&
+    a.special === null &&
+    b.special === null &&
+    a.flags === b.flags &&
+    a.file === b.file &&
+    a.pgoff + a.pages === b.pgoff &&
+    (a.anonVma === b.anonVma || a.anonVma === null || b.anonVma === null)
+  );
+}
+
 function sameLines(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   const sa = [...a].sort();
@@ -429,7 +454,7 @@ export function replayTrace(trace: Vmtrace, name: string, options: ReplayOptions
     const { mismatch, delta } = replayer.step(op);
     if (mismatch === null) matched++;
     else if (mismatches.length < max) mismatches.push({ i: op.i, op: op.op, detail: mismatch });
-    options.onOp?.(op, index, mismatch === null, delta);
+    options.onOp?.(op, index, mismatch === null, delta, replayer.mm);
   });
   return {
     trace: name,
