@@ -1,0 +1,228 @@
+// The `page-table` workload of shared/bench/WORKLOADS.md (seed 2, W = 0x100000000)
+// on a 4-level table. Run from the repository root:
+//   node --conditions=source --import tsx packages/page-table-x86_64/bench/page-table.ts
+//
+// Phases (each reported as the median of 5 runs, after one untimed warm-up run):
+//   map-4k         262,144 single-page map() calls, W + i pages -> PA_BASE + i pages
+//   translate      1,000,000 walker translations (no TLB) of W + rand(262144) pages + rand(4096)
+//   translate-tlb  the same sequence through a warmed Tlb (all hits)
+//   unmap          262,144 single-page unmap() calls, freeing emptied tables
+//   map-2m         the same 1 GiB as 512 map() calls of 2 MiB (averaged over 50 repeats)
+// The random addresses are drawn before the timed loop (two draws per address, in
+// the order the workload states) so that the figure is the translation alone.
+// ns/op is wall-clock time (bench-kit nowNs). `cpu=` after it is the process's user
+// CPU time per op: it stays meaningful when other processes share the machine.
+
+import { formatLine, Mulberry32, median, nowNs } from '@vmem/bench-kit';
+import {
+  Access,
+  newLeaf,
+  PageTable,
+  type PageTableFrameSource,
+  type PageTableMemory,
+  PTE,
+  Tlb,
+} from '../src/index.js';
+
+const W = 0x1_0000_0000;
+const PAGES = 262_144;
+const TRANSLATIONS = 1_000_000;
+const PA_BASE = 0x40_0000_0000; // 256 GiB: data frames, never touched by the table
+const FLAGS = PTE.PRESENT | PTE.WRITABLE | PTE.USER;
+const RUNS = 5;
+const MAP_2M_REPEATS = 50;
+
+/** Physical memory as an array of frames indexed by pfn, materialised on demand. */
+class ArrayMemory implements PageTableMemory {
+  private readonly frames: Uint32Array[] = [];
+  frameWords(pfn: number): Uint32Array {
+    let f = this.frames[pfn];
+    if (f === undefined) {
+      f = new Uint32Array(1024);
+      this.frames[pfn] = f;
+    }
+    return f;
+  }
+}
+
+/** Bump allocator with a free stack, counting frames in use. */
+class BumpFrames implements PageTableFrameSource {
+  private next = 1;
+  private readonly freed: number[] = [];
+  inUse = 0;
+  allocate(): number {
+    this.inUse++;
+    const f = this.freed.pop();
+    return f === undefined ? this.next++ : f;
+  }
+  free(pfn: number): void {
+    this.inUse--;
+    this.freed.push(pfn);
+  }
+}
+
+const addresses = new Float64Array(TRANSLATIONS);
+{
+  const rng = new Mulberry32(2);
+  for (let i = 0; i < TRANSLATIONS; i++) {
+    const page = rng.rand(PAGES);
+    const offset = rng.rand(4096);
+    addresses[i] = W + page * 4096 + offset;
+  }
+}
+
+let sink = 0;
+
+// Each timed loop is its own small function so that the engine optimises (and
+// inlines into) it on its own, as a caller's hot loop would be.
+function mapPages(pt: PageTable): void {
+  for (let i = 0; i < PAGES; i++) {
+    const r = pt.map(W + i * 4096, PA_BASE + i * 4096, 4096, FLAGS);
+    if (!r.ok) throw new Error(`map failed at page ${i}: ${r.reason}`);
+  }
+}
+
+// The checksum is kept in 32 bits: a floating-point sum of addresses above 2^30
+// would be boxed on every iteration and time the allocator instead.
+function translateAll(pt: PageTable): number {
+  let sum = 0;
+  for (let i = 0; i < TRANSLATIONS; i++) {
+    sum = (sum + pt.translate(addresses[i], Access.USER_READ)) | 0;
+  }
+  return sum;
+}
+
+function translateAllTlb(tlb: Tlb): number {
+  let sum = 0;
+  for (let i = 0; i < TRANSLATIONS; i++) {
+    sum = (sum + tlb.translate(addresses[i], Access.USER_READ)) | 0;
+  }
+  return sum;
+}
+
+function unmapPages(pt: PageTable): void {
+  const leaf = newLeaf();
+  for (let i = 0; i < PAGES; i++) {
+    const r = pt.unmap(W + i * 4096, leaf);
+    if (!r.ok) throw new Error(`unmap failed at page ${i}`);
+  }
+}
+
+function map2M(pt: PageTable): void {
+  for (let i = 0; i < 512; i++) {
+    const r = pt.map(W + i * 0x20_0000, PA_BASE + i * 0x20_0000, 0x20_0000, FLAGS);
+    if (!r.ok) throw new Error(`2M map failed at ${i}: ${r.reason}`);
+  }
+}
+
+interface RunResult {
+  map4k: [number, number];
+  translate: [number, number];
+  translateTlb: [number, number];
+  tlbHitRate: number;
+  unmap: [number, number];
+  map2m: [number, number];
+  mapRegion: [number, number];
+  unmapRegion: [number, number];
+}
+
+/** [wall-clock ns, user-CPU ns] per op of `fn`, which performs `ops` operations. */
+function timed(ops: number, fn: () => void): [number, number] {
+  const cpu0 = process.cpuUsage().user;
+  const t0 = nowNs();
+  fn();
+  const wall = (nowNs() - t0) / ops;
+  return [wall, ((process.cpuUsage().user - cpu0) * 1000) / ops];
+}
+
+function run(): RunResult {
+  const memory = new ArrayMemory();
+  const frames = new BumpFrames();
+  const pt = new PageTable({ memory, frames });
+
+  const map4k = timed(PAGES, () => mapPages(pt));
+
+  let sum = 0;
+  const translate = timed(TRANSLATIONS, () => {
+    sum = translateAll(pt);
+  });
+  sink += sum;
+
+  const tlb = new Tlb({ walker: pt.walker, entries: PAGES, cr3: pt.cr3() });
+  translateAllTlb(tlb); // warm: fills every entry
+  tlb.resetCounters();
+  let sumTlb = 0;
+  const translateTlb = timed(TRANSLATIONS, () => {
+    sumTlb = translateAllTlb(tlb);
+  });
+  if (sumTlb !== sum) throw new Error('TLB and walker translations differ');
+  const tlbHitRate = tlb.hits / (tlb.hits + tlb.misses);
+
+  const unmap = timed(PAGES, () => unmapPages(pt));
+  if (pt.tableCount !== 1) throw new Error(`tables left after unmap: ${pt.tableCount}`);
+
+  // 512 calls are too few for one timing: the phase is repeated MAP_2M_REPEATS
+  // times (unmapping in between, untimed) and the per-page figures averaged.
+  const map2m: [number, number] = [0, 0];
+  for (let k = 0; k < MAP_2M_REPEATS; k++) {
+    const [w, c] = timed(512, () => map2M(pt));
+    map2m[0] += w / MAP_2M_REPEATS;
+    map2m[1] += c / MAP_2M_REPEATS;
+    pt.unmapRegion(W, PAGES * 4096);
+  }
+
+  // Extra figures: the same 1 GiB through the region operations (one descent each).
+  const mapRegion = timed(PAGES, () => {
+    const r = pt.mapRegion(W, PA_BASE, PAGES * 4096, FLAGS);
+    if (!r.ok) throw new Error(`mapRegion failed: ${r.reason}`);
+  });
+  const unmapRegion = timed(PAGES, () => pt.unmapRegion(W, PAGES * 4096));
+
+  pt.destroy();
+  if (frames.inUse !== 0) throw new Error(`frames leaked: ${frames.inUse}`);
+  return { map4k, translate, translateTlb, tlbHitRate, unmap, map2m, mapRegion, unmapRegion };
+}
+
+run(); // warm-up, not counted
+const results: RunResult[] = [];
+for (let i = 0; i < RUNS; i++) results.push(run());
+
+type Timed =
+  | 'map4k'
+  | 'translate'
+  | 'translateTlb'
+  | 'unmap'
+  | 'map2m'
+  | 'mapRegion'
+  | 'unmapRegion';
+const wall = (key: Timed): number => median(results.map((r) => r[key][0]));
+const cpu = (key: Timed): string => `cpu=${median(results.map((r) => r[key][1])).toFixed(1)}`;
+const hits = median(results.map((r) => r.tlbHitRate));
+
+console.log(
+  formatLine(
+    'page-table',
+    'map-4k',
+    wall('map4k'),
+    `${cpu('map4k')} mapRegion=${wall('mapRegion').toFixed(1)}ns/page`,
+  ),
+);
+console.log(formatLine('page-table', 'translate', wall('translate'), cpu('translate')));
+console.log(
+  formatLine(
+    'page-table',
+    'translate-tlb',
+    wall('translateTlb'),
+    `${cpu('translateTlb')} hits=${(hits * 100).toFixed(1)}%`,
+  ),
+);
+console.log(
+  formatLine(
+    'page-table',
+    'unmap',
+    wall('unmap'),
+    `${cpu('unmap')} unmapRegion=${wall('unmapRegion').toFixed(1)}ns/page`,
+  ),
+);
+console.log(formatLine('page-table', 'map-2m', wall('map2m'), cpu('map2m')));
+if (sink === 0) console.log('');
