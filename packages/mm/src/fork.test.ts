@@ -87,6 +87,18 @@ describe('fork', () => {
     expect(draw(parent, W, 2)).toBe('AA');
   });
 
+  test('in the child, a VMA with an inherited anon_vma does not merge with a neighbour that has none', () => {
+    // mm/vma.c: is_mergeable_anon_vma with vma_had_uncowed_parents (Linux 6.16+).
+    const { mm: parent } = newMm();
+    ok(parent.mmap(W, P, RW, ANON | MAP.FIXED, null));
+    expect(parent.write(W, 1n)).toBeNull();
+    const child = forked(parent);
+    ok(child.mmap(W + P, P, RW, ANON | MAP.FIXED, null));
+    expect(draw(child, W, 2)).toBe('AB');
+    ok(parent.mmap(W + P, P, RW, ANON | MAP.FIXED, null));
+    expect(draw(parent, W, 2)).toBe('AA');
+  });
+
   test('exit of both gives every frame back', () => {
     const { mm: parent, frames } = newMm();
     const a = ok(parent.mmap(0, 8 * P, RW, ANON, null));

@@ -217,7 +217,12 @@ export class MmStruct {
     if (vma.special !== null || vma.flags & VM_SPECIAL) return false;
     if ((vma.flags ^ c.flags) & ~VM_IGNORE_MERGE) return false;
     if (vma.file !== c.file) return false;
-    return vma.anonVma === null || c.anonVma === null || vma.anonVma === c.anonVma;
+    // is_mergeable_anon_vma: a VMA whose anon_vma came through fork (a chain that
+    // is not singular: vma_had_uncowed_parents) takes no other VMA's pages, and
+    // gives none to a VMA without an anon_vma.
+    if (vma.anonVma === null) return c.anonVma === null || c.anonVma.parent === null;
+    if (c.anonVma === null) return vma.anonVma.parent === null;
+    return vma.anonVma === c.anonVma;
   }
 
   /** mm/vma.c: can_vma_merge_after (prev ends where the candidate starts). */

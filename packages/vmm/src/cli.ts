@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { demoCommand } from './demo-command.js';
+import { ExecError } from './exec.js';
 import { execCommand } from './exec-command.js';
 import { UsageError } from './load-trace.js';
 import { replayCommand } from './replay-command.js';
@@ -83,7 +84,7 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else if (error instanceof UsageError) {
+  } else if (error instanceof UsageError || error instanceof ExecError) {
     process.stderr.write(`vmm: ${error.message}\n`);
     process.exitCode = 2;
   } else {
