@@ -253,10 +253,16 @@ export class MmStruct {
    * mm/vma.c: vma_merge_new_range. Extend a neighbour over [start, end) instead of
    * creating a VMA; returns the VMA now covering it, or undefined.
    */
-  private mergeNewRange(c: MergeCandidate): VmArea | undefined {
+  private mergeNewRange(
+    c: MergeCandidate,
+    prevHint?: VmArea,
+    nextHint?: VmArea,
+  ): VmArea | undefined {
     if (c.flags & VM_SPECIAL) return undefined;
-    const prev = this.vmas.findPrev(c.start);
-    const next = this.vmas.findVma(c.end);
+    // Callers that just freed [start, end) pass its neighbours in (no tree search).
+    const hinted = arguments.length === 3;
+    const prev = hinted ? prevHint : this.vmas.findPrev(c.start);
+    const next = hinted ? nextHint : this.vmas.findVma(c.end);
     const left = this.canMergeAfter(prev, c);
     let right = this.canMergeBefore(next, c);
     if (left && right && !MmStruct.anonCompatible(prev, next as VmArea)) right = false;
@@ -635,7 +641,8 @@ export class MmStruct {
       if (!this.mayExpandVm(vmFlags, pages - overlap)) return OOM;
     }
     // vms_gather_munmap_vmas: splitting the first VMA needs a free map slot.
-    const first = this.vmas.findIntersection(addr, end);
+    const found = this.vmas.findVma(addr);
+    const first = found !== undefined && found.start < end ? found : undefined;
     if (
       first !== undefined &&
       first.start < addr &&
@@ -645,21 +652,20 @@ export class MmStruct {
       return OOM;
     }
     if ((vmFlags & (VM.NORESERVE | VM.SHARED | VM.WRITE)) === VM.WRITE) vmFlags |= VM.ACCOUNT;
-    if (first !== undefined) this.unmapRange(addr, end);
+    // The neighbours of [addr, end) once it is free, without searching the tree again.
+    const next = first !== undefined ? this.unmapFrom(first, addr, end) : found;
+    const prev = next !== undefined ? this.vmas.prev(next) : this.vmas.last();
     if (file === null && vmFlags & VM.SHARED) {
       // mm/shmem.c: shmem_zero_setup: shared anonymous memory is a deleted /dev/zero.
       const shm = new MemoryFile({ path: '/dev/zero', dev: '00:01', ino: shmemInode++, size: len });
       shm.unlink();
       file = shm;
     } else if (file === null || !(vmFlags & VM_SPECIAL)) {
-      const merged = this.mergeNewRange({
-        flags: vmFlags,
-        file,
-        anonVma: null,
-        pgoff,
-        start: addr,
-        end,
-      });
+      const merged = this.mergeNewRange(
+        { flags: vmFlags, file, anonVma: null, pgoff, start: addr, end },
+        prev,
+        next,
+      );
       if (merged !== undefined) {
         this.statAccount(vmFlags, pages);
         if (vmFlags & VM.LOCKED) this.lockedVm += pages;
@@ -705,8 +711,8 @@ export class MmStruct {
     if (vma !== undefined && vma.start < end) this.unmapFrom(vma, start, end);
   }
 
-  /** unmapRange from `vma`, the first VMA overlapping [start, end). */
-  private unmapFrom(vma: VmArea, start: number, end: number): void {
+  /** unmapRange from `vma`, the first VMA overlapping [start, end); returns the first VMA after the hole. */
+  private unmapFrom(vma: VmArea, start: number, end: number): VmArea | undefined {
     let v: VmArea | undefined = vma.start < start ? this.splitAt(vma, start) : vma;
     while (v !== undefined && v.start < end) {
       if (v.end > end) this.splitAt(v, end);
@@ -717,6 +723,7 @@ export class MmStruct {
       this.accountRemove(v.flags, v.pages);
       v = next;
     }
+    return v;
   }
 
   // ----------------------------------------------------------------- mprotect
@@ -760,7 +767,7 @@ export class MmStruct {
       if (!(result instanceof VmArea)) return result;
       tmp = result.end;
       nstart = tmp;
-      vma = this.vmas.findVma(tmp);
+      vma = this.vmas.next(result);
       if (tmp >= end) break;
     }
     if (tmp < end) return OOM;
