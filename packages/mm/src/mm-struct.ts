@@ -72,6 +72,12 @@ export interface MmStructOptions {
   pteStore?: PteStore;
 }
 
+/** The VMAs either side of a free range. */
+interface Neighbours {
+  prev: VmArea | undefined;
+  next: VmArea | undefined;
+}
+
 /** Options of the user-memory helpers. */
 export interface UserCopyOptions {
   /** Ignore the mappings' current protection, as ptrace does (FOLL_FORCE). */
@@ -253,16 +259,11 @@ export class MmStruct {
    * mm/vma.c: vma_merge_new_range. Extend a neighbour over [start, end) instead of
    * creating a VMA; returns the VMA now covering it, or undefined.
    */
-  private mergeNewRange(
-    c: MergeCandidate,
-    prevHint?: VmArea,
-    nextHint?: VmArea,
-  ): VmArea | undefined {
+  private mergeNewRange(c: MergeCandidate, around?: Neighbours): VmArea | undefined {
     if (c.flags & VM_SPECIAL) return undefined;
     // Callers that just freed [start, end) pass its neighbours in (no tree search).
-    const hinted = arguments.length === 3;
-    const prev = hinted ? prevHint : this.vmas.findPrev(c.start);
-    const next = hinted ? nextHint : this.vmas.findVma(c.end);
+    const prev = around !== undefined ? around.prev : this.vmas.findPrev(c.start);
+    const next = around !== undefined ? around.next : this.vmas.findVma(c.end);
     const left = this.canMergeAfter(prev, c);
     let right = this.canMergeBefore(next, c);
     if (left && right && !MmStruct.anonCompatible(prev, next as VmArea)) right = false;
@@ -663,8 +664,7 @@ export class MmStruct {
     } else if (file === null || !(vmFlags & VM_SPECIAL)) {
       const merged = this.mergeNewRange(
         { flags: vmFlags, file, anonVma: null, pgoff, start: addr, end },
-        prev,
-        next,
+        { prev, next },
       );
       if (merged !== undefined) {
         this.statAccount(vmFlags, pages);
