@@ -53,9 +53,6 @@ for (const family of ['fuzz', 'real']) {
           // Tearing the address space down gives back every frame but the page cache's.
           report.mm.destroy();
           report.mm.pageCache.clear();
-          if (backend === 'page-table') {
-            (report.mm.ptes as PageTablePteStore).table.destroy();
-          }
           expect(frames.usedFrames).toBe(0);
         });
       }

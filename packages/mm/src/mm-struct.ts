@@ -1698,6 +1698,7 @@ export class MmStruct {
     });
     const zero = this.pageCache.zeroPagePfn;
     const pending: number[] = [];
+    const writeProtected: number[] = [];
     for (const vma of this.vmas) {
       if (vma.flags & VM.DONTCOPY) continue;
       const wipe = (vma.flags & VM.WIPEONFORK) !== 0;
@@ -1729,11 +1730,15 @@ export class MmStruct {
         let entry = pending[i + 1];
         const pfn = ptePfn(entry);
         if (cow && pteBits(entry) & PTE_BITS.WRITE) {
+          writeProtected.push(va, entry);
           entry -= PTE_BITS.WRITE;
           this.ptes.set(va, entry);
         }
         if (!child.ptes.set(va, entry)) {
+          // Out of page-table frames: undo, so the parent is exactly as before.
           child.destroy();
+          for (let j = 0; j < writeProtected.length; j += 2)
+            this.ptes.set(writeProtected[j], writeProtected[j + 1]);
           return OOM;
         }
         if (pfn !== zero) this.frames.retain(pfn);

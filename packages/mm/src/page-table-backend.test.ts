@@ -54,7 +54,7 @@ describe('PageTablePteStore', () => {
     expect(table.query(a + P).ok).not.toBe(true);
     expect(table.query(a).ok).toBe(true);
     mm.destroy();
-    table.destroy();
+    expect(table.destroyed).toBe(true);
     expect(frames.usedFrames).toBe(0);
   });
 });

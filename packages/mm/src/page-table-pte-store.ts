@@ -100,8 +100,9 @@ export class PageTablePteStore implements PteStore {
     return table instanceof PageTableClass ? new PageTablePteStore(table) : null;
   }
 
+  /** The address space is gone (exit): every table frame, the root included, is freed. */
   destroy(): void {
-    if (this.count > 0) this.table.unmapRegion(0, 2 ** 47);
+    if (!this.table.destroyed) this.table.destroy();
     this.count = 0;
   }
 }
