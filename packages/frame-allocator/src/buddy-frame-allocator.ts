@@ -1,0 +1,323 @@
+// Binary buddy allocator in the manner of Linux mm/page_alloc.c: free blocks of 2^k
+// frames, naturally aligned, on one free list per order; allocation takes the
+// smallest order with a block and splits it (the upper halves go back on the lists,
+// as `expand` does); freeing merges a block with its buddy (`idx ^ 2^k`) while the
+// buddy is a free block of the same order (`__free_one_page`). The lists are
+// intrusive doubly linked lists in typed arrays indexed by frame, not objects.
+//
+// Index i is the pfn `origin + i`, where `origin` is `base` rounded down to
+// 2^maxOrder, so block alignment in indices is pfn alignment. Indices below
+// `base - origin` exist only to keep that arithmetic; they are never free.
+
+import { checkCount, parseAllocatorOptions, readAlign, throwBadPfn } from './allocator-args.js';
+import type {
+  ContiguousOptions,
+  FrameAllocator,
+  FrameAllocatorOptions,
+  FrameAllocatorStats,
+} from './frame-allocator.js';
+import type { OutOfMemory } from './out-of-memory.js';
+import { OUT_OF_MEMORY } from './out-of-memory.js';
+
+/** Index of the lowest set bit of a non-zero 32-bit word. */
+function ctz(word: number): number {
+  return 31 - Math.clz32(word & -word);
+}
+
+/** Stats of a BuddyFrameAllocator. */
+export interface BuddyFrameAllocatorStats extends FrameAllocatorStats {
+  readonly backend: 'buddy';
+  /** Largest block order (blocks of 2^maxOrder frames). */
+  readonly maxOrder: number;
+  /** Free blocks per order, index = order (Linux's `nr_free`). */
+  readonly freeBlocks: readonly number[];
+}
+
+/**
+ * Buddy allocator: O(maxOrder) allocate and free with coalescing. A contiguous
+ * request takes one block of order max(ceil(log2 count), log2 align) and returns
+ * the unused tail to the free lists (Linux `alloc_pages_exact`), so it can report
+ * OUT_OF_MEMORY while an unaligned run of `count` free frames still exists across
+ * block boundaries. Memory: about 10 bytes per frame.
+ */
+export class BuddyFrameAllocator implements FrameAllocator {
+  readonly base: number;
+  readonly totalFrames: number;
+  /** Largest order: the smallest with 2^maxOrder >= totalFrames. */
+  readonly maxOrder: number;
+  private readonly origin: number;
+  private readonly end: number;
+  private readonly first: number;
+  private readonly span: number;
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  /** Order of the free block starting at this index, or -1. */
+  private readonly order: Int8Array;
+  /** 1 for an allocated frame (and for the indices below `first`). */
+  private readonly allocated: Uint8Array;
+  private readonly heads: Int32Array;
+  private readonly counts: Int32Array;
+  /** Bit k set when the order-k list is not empty. */
+  private nonEmpty = 0;
+  private used = 0;
+
+  constructor(options: FrameAllocatorOptions) {
+    const { base, frames } = parseAllocatorOptions(options);
+    this.base = base;
+    this.totalFrames = frames;
+    this.end = base + frames;
+    this.maxOrder = 32 - Math.clz32(frames - 1);
+    const top = 2 ** this.maxOrder;
+    this.origin = base - (base % top);
+    this.first = base - this.origin;
+    this.span = this.first + frames;
+    this.next = new Int32Array(this.span);
+    this.prev = new Int32Array(this.span);
+    this.order = new Int8Array(this.span).fill(-1);
+    this.allocated = new Uint8Array(this.span);
+    this.allocated.fill(1, 0, this.first);
+    this.heads = new Int32Array(this.maxOrder + 1).fill(-1);
+    this.counts = new Int32Array(this.maxOrder + 1);
+    this.freeRange(this.first, this.span);
+  }
+
+  get usedFrames(): number {
+    return this.used;
+  }
+
+  get freeFrames(): number {
+    return this.totalFrames - this.used;
+  }
+
+  allocate(): number | OutOfMemory {
+    if (this.nonEmpty === 0) return OUT_OF_MEMORY;
+    let k = ctz(this.nonEmpty);
+    const idx = this.heads[k];
+    this.unlink(idx, k);
+    // mm/page_alloc.c: expand — keep the lower half, free the upper halves.
+    while (k > 0) {
+      k--;
+      this.link(idx + (1 << k), k);
+    }
+    this.allocated[idx] = 1;
+    this.used++;
+    return this.origin + idx;
+  }
+
+  allocateContiguous(count: number, options?: ContiguousOptions): number | OutOfMemory {
+    checkCount(count, this.totalFrames);
+    const align = readAlign(options);
+    if (count === 1 && align === 1) return this.allocate();
+    if (align > 2 ** this.maxOrder) return this.allocateOverAligned(count, align);
+    const sizeOrder = 32 - Math.clz32(count - 1);
+    const alignOrder = 31 - Math.clz32(align);
+    const k = Math.max(sizeOrder, alignOrder);
+    const candidates = this.nonEmpty & (-1 << k);
+    if (candidates === 0) return OUT_OF_MEMORY;
+    let j = ctz(candidates);
+    const idx = this.heads[j];
+    this.unlink(idx, j);
+    while (j > k) {
+      j--;
+      this.link(idx + (1 << j), j);
+    }
+    this.allocated.fill(1, idx, idx + count);
+    // mm/page_alloc.c: make_alloc_exact — the tail beyond `count` goes back.
+    if (count < 1 << k) this.freeRange(idx + count, idx + (1 << k));
+    this.used += count;
+    return this.origin + idx;
+  }
+
+  free(pfn: number): void {
+    if (
+      typeof pfn !== 'number' ||
+      !(pfn >= this.base && pfn < this.end) ||
+      !Number.isInteger(pfn)
+    ) {
+      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
+    }
+    const idx = pfn - this.origin;
+    if (this.allocated[idx] !== 1) throw new RangeError(`free(${pfn}): frame is not allocated`);
+    this.allocated[idx] = 0;
+    this.used--;
+    this.freeBlock(idx, 0);
+  }
+
+  freeContiguous(pfn: number, count: number): void {
+    checkCount(count, this.totalFrames);
+    if (
+      typeof pfn !== 'number' ||
+      !(pfn >= this.base && pfn < this.end) ||
+      !Number.isInteger(pfn)
+    ) {
+      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
+    }
+    if (pfn + count > this.end) {
+      throw new RangeError(
+        `freeContiguous(${pfn}, ${count}): range passes the managed frames [${this.base}, ${this.end})`,
+      );
+    }
+    const idx = pfn - this.origin;
+    const allocated = this.allocated;
+    for (let i = idx; i < idx + count; i++) {
+      if (allocated[i] !== 1) {
+        throw new RangeError(
+          `freeContiguous(${pfn}, ${count}): frame ${this.origin + i} is not allocated`,
+        );
+      }
+    }
+    this.allocated.fill(0, idx, idx + count);
+    this.freeRange(idx, idx + count);
+    this.used -= count;
+  }
+
+  isAllocated(pfn: number): boolean {
+    if (
+      typeof pfn !== 'number' ||
+      !(pfn >= this.base && pfn < this.end) ||
+      !Number.isInteger(pfn)
+    ) {
+      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
+    }
+    return this.allocated[pfn - this.origin] === 1;
+  }
+
+  stats(): BuddyFrameAllocatorStats {
+    return {
+      backend: 'buddy',
+      totalFrames: this.totalFrames,
+      usedFrames: this.used,
+      freeFrames: this.totalFrames - this.used,
+      maxOrder: this.maxOrder,
+      freeBlocks: Array.from(this.counts),
+    };
+  }
+
+  /** Verifies lists, block alignment, maximal coalescing and the counters; throws Error. */
+  checkInvariants(): void {
+    const covered = new Uint8Array(this.span);
+    let freeTotal = 0;
+    for (let k = 0; k <= this.maxOrder; k++) {
+      let n = 0;
+      let before = -1;
+      for (let idx = this.heads[k]; idx >= 0; idx = this.next[idx]) {
+        if (++n > this.span) throw new Error(`buddy: order-${k} list has a cycle`);
+        if (this.prev[idx] !== before) throw new Error(`buddy: bad prev link at ${idx}`);
+        if (this.order[idx] !== k)
+          throw new Error(`buddy: block ${idx} on list ${k} has order ${this.order[idx]}`);
+        const size = 2 ** k;
+        if (idx % size !== 0) throw new Error(`buddy: block ${idx} of order ${k} misaligned`);
+        if (idx < this.first || idx + size > this.span)
+          throw new Error(`buddy: block ${idx} out of range`);
+        for (let i = idx; i < idx + size; i++) {
+          if (this.allocated[i] !== 0)
+            throw new Error(`buddy: free block ${idx} holds allocated ${i}`);
+          if (covered[i] !== 0) throw new Error(`buddy: frame ${i} in two free blocks`);
+          covered[i] = 1;
+        }
+        const buddy = idx ^ size;
+        if (k < this.maxOrder && buddy < this.span && this.order[buddy] === k) {
+          throw new Error(`buddy: blocks ${idx} and ${buddy} of order ${k} not merged`);
+        }
+        freeTotal += size;
+        before = idx;
+      }
+      if (n !== this.counts[k])
+        throw new Error(`buddy: order ${k} counts ${this.counts[k]}, list has ${n}`);
+      if (n > 0 !== ((this.nonEmpty & (1 << k)) !== 0))
+        throw new Error(`buddy: nonEmpty bit ${k} wrong`);
+    }
+    for (let i = this.first; i < this.span; i++) {
+      if (this.allocated[i] === 0 && covered[i] === 0)
+        throw new Error(`buddy: free frame ${i} on no list`);
+      if (covered[i] === 0 && this.order[i] !== -1) throw new Error(`buddy: stray order at ${i}`);
+    }
+    if (freeTotal !== this.totalFrames - this.used) {
+      throw new Error(
+        `buddy: ${freeTotal} frames on lists, counters say ${this.totalFrames - this.used}`,
+      );
+    }
+  }
+
+  // An alignment beyond the largest block: at most one aligned pfn lies in range
+  // (the range is shorter than the alignment), so try exactly that one.
+  private allocateOverAligned(count: number, align: number): number | OutOfMemory {
+    const rem = this.base % align;
+    const pfn = rem === 0 ? this.base : this.base + (align - rem);
+    if (pfn + count > this.end) return OUT_OF_MEMORY;
+    const idx = pfn - this.origin;
+    if (this.allocated.subarray(idx, idx + count).indexOf(1) >= 0) return OUT_OF_MEMORY;
+    this.claimRange(idx, idx + count);
+    this.used += count;
+    return pfn;
+  }
+
+  // Takes the free frames [start, stop) off the lists: each containing free block is
+  // unlinked, and its parts outside the range go back as smaller blocks.
+  private claimRange(start: number, stop: number): void {
+    let i = start;
+    while (i < stop) {
+      let k = 0;
+      let head = i;
+      while (this.order[head] !== k) {
+        k++;
+        if (k > this.maxOrder) throw new Error(`buddy: free frame ${i} is in no free block`);
+        head -= head % (1 << k);
+      }
+      this.unlink(head, k);
+      const blockEnd = head + (1 << k);
+      const claimEnd = Math.min(blockEnd, stop);
+      this.allocated.fill(1, i, claimEnd);
+      if (head < i) this.freeRange(head, i);
+      if (claimEnd < blockEnd) this.freeRange(claimEnd, blockEnd);
+      i = claimEnd;
+    }
+  }
+
+  // Frees [start, stop) as the largest aligned blocks that tile it, each merged with
+  // its buddies (mm/page_alloc.c: __free_pages_memory splits a range the same way).
+  private freeRange(start: number, stop: number): void {
+    let i = start;
+    while (i < stop) {
+      let k = i === 0 ? this.maxOrder : Math.min(ctz(i), this.maxOrder);
+      while (i + (1 << k) > stop) k--;
+      this.freeBlock(i, k);
+      i += 1 << k;
+    }
+  }
+
+  // mm/page_alloc.c: __free_one_page — merge with the buddy while it is free whole.
+  private freeBlock(start: number, order: number): void {
+    let idx = start;
+    let k = order;
+    while (k < this.maxOrder) {
+      const buddy = idx ^ (1 << k);
+      if (buddy >= this.span || this.order[buddy] !== k) break;
+      this.unlink(buddy, k);
+      idx &= ~(1 << k);
+      k++;
+    }
+    this.link(idx, k);
+  }
+
+  private link(idx: number, k: number): void {
+    const head = this.heads[k];
+    this.next[idx] = head;
+    this.prev[idx] = -1;
+    if (head >= 0) this.prev[head] = idx;
+    this.heads[k] = idx;
+    this.order[idx] = k;
+    this.counts[k]++;
+    this.nonEmpty |= 1 << k;
+  }
+
+  private unlink(idx: number, k: number): void {
+    const next = this.next[idx];
+    const prev = this.prev[idx];
+    if (prev >= 0) this.next[prev] = next;
+    else this.heads[k] = next;
+    if (next >= 0) this.prev[next] = prev;
+    this.order[idx] = -1;
+    if (--this.counts[k] === 0) this.nonEmpty &= ~(1 << k);
+  }
+}
