@@ -211,10 +211,9 @@ export class MmStruct {
   /** mm/vma.c: split_vma without the map-count check; returns the new upper part. */
   private splitAt(vma: VmArea, addr: number): VmArea {
     const upper = vma.clone();
-    this.vmas.setBounds(upper, addr, vma.end);
     upper.pgoff = vma.pgoff + (addr - vma.start) / PAGE;
-    this.vmas.setBounds(vma, vma.start, addr);
-    this.vmas.insert(upper);
+    // One tree operation: vma keeps [start, addr), upper takes [addr, end) after it.
+    this.vmas.split(vma, addr, upper);
     return upper;
   }
 

@@ -64,6 +64,11 @@ export class VmaIndex {
     this.tree.remove(vma);
   }
 
+  /** __split_vma: `vma` keeps [start, at); the detached `upper` gets [at, end) right after it. */
+  split(vma: VmArea, at: number, upper: VmArea): void {
+    this.tree.split(vma, at, upper);
+  }
+
   /** Move the bounds of a VMA (in the index or not) without crossing a neighbour. */
   setBounds(vma: VmArea, start: number, end: number): void {
     this.tree.setBounds(vma, start, end);
