@@ -89,3 +89,24 @@ export function alignIndexUp(index: number, origin: number, align: number): numb
   const rem = x % align;
   return rem === 0 ? index : index + (align - rem);
 }
+
+/**
+ * Throws unless [pfn, pfn + count) is a valid range of the managed frames
+ * [base, end): TypeError/RangeError naming the bad value (freeContiguous's checks).
+ */
+export function checkContiguousRange(
+  pfn: unknown,
+  count: unknown,
+  base: number,
+  end: number,
+): asserts pfn is number {
+  checkCount(count, end - base);
+  if (typeof pfn !== 'number' || !(pfn >= base && pfn < end) || !Number.isInteger(pfn)) {
+    throwBadPfn('pfn', pfn, base, end - base);
+  }
+  if (pfn + count > end) {
+    throw new RangeError(
+      `freeContiguous(${pfn}, ${count}): range passes the managed frames [${base}, ${end})`,
+    );
+  }
+}

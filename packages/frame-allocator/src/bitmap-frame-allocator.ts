@@ -25,6 +25,7 @@
 
 import {
   alignIndexUp,
+  checkContiguousRange,
   checkCount,
   parseAllocatorOptions,
   readAlign,
@@ -166,19 +167,7 @@ export class BitmapFrameAllocator implements FrameAllocator {
   }
 
   freeContiguous(pfn: number, count: number): void {
-    checkCount(count, this.totalFrames);
-    if (
-      typeof pfn !== 'number' ||
-      !(pfn >= this.base && pfn < this.end) ||
-      !Number.isInteger(pfn)
-    ) {
-      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
-    }
-    if (pfn + count > this.end) {
-      throw new RangeError(
-        `freeContiguous(${pfn}, ${count}): range passes the managed frames [${this.base}, ${this.end})`,
-      );
-    }
+    checkContiguousRange(pfn, count, this.base, this.end);
     const i = pfn - this.origin;
     let f = this.freeBits.findNextSetIn(i, i + count);
     if (f < 0 && this.cached > 0) f = this.firstCachedIn(i, i + count);

@@ -9,7 +9,13 @@
 // 2^maxOrder, so block alignment in indices is pfn alignment. Indices below
 // `base - origin` exist only to keep that arithmetic; they are never free.
 
-import { checkCount, parseAllocatorOptions, readAlign, throwBadPfn } from './allocator-args.js';
+import {
+  checkContiguousRange,
+  checkCount,
+  parseAllocatorOptions,
+  readAlign,
+  throwBadPfn,
+} from './allocator-args.js';
 import type {
   ContiguousOptions,
   FrameAllocator,
@@ -144,19 +150,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
   }
 
   freeContiguous(pfn: number, count: number): void {
-    checkCount(count, this.totalFrames);
-    if (
-      typeof pfn !== 'number' ||
-      !(pfn >= this.base && pfn < this.end) ||
-      !Number.isInteger(pfn)
-    ) {
-      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
-    }
-    if (pfn + count > this.end) {
-      throw new RangeError(
-        `freeContiguous(${pfn}, ${count}): range passes the managed frames [${this.base}, ${this.end})`,
-      );
-    }
+    checkContiguousRange(pfn, count, this.base, this.end);
     const idx = pfn - this.origin;
     const allocated = this.allocated;
     for (let i = idx; i < idx + count; i++) {

@@ -15,6 +15,7 @@
 
 import {
   alignIndexUp,
+  checkContiguousRange,
   checkCount,
   parseAllocatorOptions,
   readAlign,
@@ -129,19 +130,7 @@ export class StackFrameAllocator implements FrameAllocator {
   }
 
   freeContiguous(pfn: number, count: number): void {
-    checkCount(count, this.totalFrames);
-    if (
-      typeof pfn !== 'number' ||
-      !(pfn >= this.base && pfn < this.end) ||
-      !Number.isInteger(pfn)
-    ) {
-      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
-    }
-    if (pfn + count > this.end) {
-      throw new RangeError(
-        `freeContiguous(${pfn}, ${count}): range passes the managed frames [${this.base}, ${this.end})`,
-      );
-    }
+    checkContiguousRange(pfn, count, this.base, this.end);
     const idx = pfn - this.base;
     for (let i = idx; i < idx + count; i++) {
       if (i >= this.current || this.position[i] >= 0) {
