@@ -15,12 +15,14 @@ import { ok } from './test-support/drawing.js';
 
 const P = 4096;
 
-/** RefCountedFrameAllocator whose allocate() fails once `budget` reaches 0. */
+/** A machine with only `budget` more frames: allocate() fails past that many in use. */
 class FailingFrames extends RefCountedFrameAllocator {
-  budget = Number.POSITIVE_INFINITY;
+  private cap = Number.POSITIVE_INFINITY;
+  set budget(frames: number) {
+    this.cap = this.usedFrames + frames;
+  }
   override allocate(): number | { readonly errno: 'ENOMEM' } {
-    if (this.budget <= 0) return { errno: 'ENOMEM' };
-    this.budget--;
+    if (this.usedFrames >= this.cap) return { errno: 'ENOMEM' };
     return super.allocate();
   }
 }
@@ -69,6 +71,48 @@ describe('fork under frame exhaustion', () => {
       } else {
         failures++;
         expect(child).toEqual({ errno: 'ENOMEM' });
+        expect(snapshot(mm, frames)).toEqual(before);
+      }
+      mm.checkInvariants();
+    }
+    expect(failures).toBeGreaterThan(0);
+    expect(successes).toBeGreaterThan(0);
+  });
+});
+
+describe('mremap moves under frame exhaustion', () => {
+  test('every k: the move completes, or fails with ENOMEM leaving everything as before', () => {
+    let failures = 0;
+    let successes = 0;
+    for (let k = 0; k < 12; k++) {
+      const memory = new PhysicalMemory({ size: 2 ** 26 });
+      const frames = new FailingFrames(new BitmapFrameAllocator({ frames: 1 << 14 }));
+      const mm = new MmStruct({
+        frames,
+        memory,
+        pteStore: new PageTablePteStore(new PageTable({ memory, frames })),
+      });
+      const a = ok(
+        mm.mmap(
+          2 ** 32,
+          4 * P,
+          PROT.READ | PROT.WRITE,
+          MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+          null,
+        ),
+      );
+      for (let i = 0; i < 4; i++) expect(mm.write(a + i * P, BigInt(i + 7))).toBeNull();
+      const before = snapshot(mm, frames);
+      frames.budget = k;
+      // MAYMOVE|FIXED to a place 3 GiB away: new PD and PT frames are needed.
+      const r = mm.mremap(a, 4 * P, 4 * P, 3, 2 ** 32 + 3 * 2 ** 30);
+      frames.budget = Number.POSITIVE_INFINITY;
+      if (typeof r === 'number') {
+        successes++;
+        for (let i = 0; i < 4; i++) expect(mm.read(r + i * P)).toBe(BigInt(i + 7));
+      } else {
+        failures++;
+        expect(r).toEqual({ errno: 'ENOMEM' });
         expect(snapshot(mm, frames)).toEqual(before);
       }
       mm.checkInvariants();

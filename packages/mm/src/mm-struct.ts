@@ -1004,6 +1004,10 @@ export class MmStruct {
     flags: number,
   ): number | ErrnoResult {
     if (this.vmas.count >= this.layout.maxMapCount - 3) return OOM;
+    // The pages' new page-table entries may need table frames: make sure they can
+    // be had before anything changes, so a failed move leaves everything as it was.
+    if (!this.tableFramesAvailable(newAddr, newAddr + Math.min(oldLen, newLen), oldAddr))
+      return OOM;
     const wasWhole = oldAddr === vma.start && oldAddr + oldLen === vma.end;
     const newVma = this.copyVma(vma, newAddr, newLen, vma.pgoff + (oldAddr - vma.start) / PAGE);
     this.movePages(oldAddr, newAddr, Math.min(oldLen, newLen));
@@ -1046,6 +1050,37 @@ export class MmStruct {
     return copy;
   }
 
+  /**
+   * Whether the page-table frames that installing entries in [start, end) could
+   * need (one PT per 2 MiB, one PD per 1 GiB, one PDPT per 512 GiB spanned) can be
+   * allocated now. Checked by allocating and releasing them: the machine is single
+   * threaded, so they are still there when the move asks. Only when there are
+   * pages at `from` to move and the backend keeps real tables.
+   */
+  private tableFramesAvailable(start: number, end: number, from: number): boolean {
+    if (this.ptes.usesTableFrames !== true || this.ptes.size === 0 || end <= start) return true;
+    let pages = 0;
+    this.ptes.forEach(from, from + (end - start), () => {
+      pages++;
+    });
+    if (pages === 0) return true;
+    const span = (size: number): number =>
+      Math.floor((end - 1) / size) - Math.floor(start / size) + 1;
+    const need = span(0x20_0000) + span(0x4000_0000) + span(2 ** 39);
+    const got: number[] = [];
+    let ok = true;
+    for (let i = 0; i < need; i++) {
+      const pfn = this.frames.allocate();
+      if (typeof pfn !== 'number') {
+        ok = false;
+        break;
+      }
+      got.push(pfn);
+    }
+    for (const pfn of got) this.frames.release(pfn);
+    return ok;
+  }
+
   /** mm/mremap.c: move_page_tables — the pages follow the mapping. */
   private movePages(from: number, to: number, len: number): void {
     if (this.ptes.size === 0 && this.guardPages.size === 0) return;
@@ -1054,7 +1089,12 @@ export class MmStruct {
       moved.push(va, entry);
     });
     for (let i = 0; i < moved.length; i += 2) this.ptes.delete(moved[i]);
-    for (let i = 0; i < moved.length; i += 2) this.ptes.set(to + (moved[i] - from), moved[i + 1]);
+    for (let i = 0; i < moved.length; i += 2) {
+      // tableFramesAvailable made sure of the frames; failing here would lose pages.
+      if (!this.ptes.set(to + (moved[i] - from), moved[i + 1])) {
+        throw new Error('page-table frames ran out during a move that was checked for them');
+      }
+    }
     if (this.guardPages.size > 0) {
       const guards = [...this.guardPages].filter((va) => va >= from && va < from + len);
       for (const va of guards) this.guardPages.delete(va);

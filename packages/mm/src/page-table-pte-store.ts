@@ -33,6 +33,7 @@ function toBits(flags: number): number {
  */
 export class PageTablePteStore implements PteStore {
   readonly table: PageTable;
+  readonly usesTableFrames = true;
   private count = 0;
   private readonly leaf = { ok: true as const, va: 0, pa: 0, size: 0x1000 as const, flags: 0 };
 

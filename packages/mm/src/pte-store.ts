@@ -21,6 +21,8 @@ export interface PteStore {
   translate?(va: number, write: boolean): number;
   /** Number of entries. */
   readonly size: number;
+  /** True when installing entries can need new table frames from the frame source. */
+  readonly usesTableFrames?: boolean;
   /** Drop everything, freeing any table frames. */
   destroy(): void;
   /** A new, empty store of the same kind for another address space (fork); null when out of memory. */
