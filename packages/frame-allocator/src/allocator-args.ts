@@ -90,6 +90,13 @@ export function alignIndexUp(index: number, origin: number, align: number): numb
   return rem === 0 ? index : index + (align - rem);
 }
 
+/** Throws TypeError/RangeError naming the value unless `pfn` is an integer in [base, end). */
+export function checkPfn(pfn: unknown, base: number, end: number): asserts pfn is number {
+  if (typeof pfn !== 'number' || !(pfn >= base && pfn < end) || !Number.isInteger(pfn)) {
+    throwBadPfn('pfn', pfn, base, end - base);
+  }
+}
+
 /**
  * Throws unless [pfn, pfn + count) is a valid range of the managed frames
  * [base, end): TypeError/RangeError naming the bad value (freeContiguous's checks).
@@ -101,9 +108,7 @@ export function checkContiguousRange(
   end: number,
 ): asserts pfn is number {
   checkCount(count, end - base);
-  if (typeof pfn !== 'number' || !(pfn >= base && pfn < end) || !Number.isInteger(pfn)) {
-    throwBadPfn('pfn', pfn, base, end - base);
-  }
+  checkPfn(pfn, base, end);
   if (pfn + count > end) {
     throw new RangeError(
       `freeContiguous(${pfn}, ${count}): range passes the managed frames [${base}, ${end})`,

@@ -27,6 +27,7 @@ import {
   alignIndexUp,
   checkContiguousRange,
   checkCount,
+  checkPfn,
   parseAllocatorOptions,
   readAlign,
   throwBadPfn,
@@ -181,13 +182,7 @@ export class BitmapFrameAllocator implements FrameAllocator {
   }
 
   isAllocated(pfn: number): boolean {
-    if (
-      typeof pfn !== 'number' ||
-      !(pfn >= this.base && pfn < this.end) ||
-      !Number.isInteger(pfn)
-    ) {
-      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
-    }
+    checkPfn(pfn, this.base, this.end);
     const i = pfn - this.origin;
     return !this.freeBits.get(i) && ((this.cachedBits[i >>> 5] >>> (i & 31)) & 1) === 0;
   }

@@ -12,9 +12,9 @@
 import {
   checkContiguousRange,
   checkCount,
+  checkPfn,
   parseAllocatorOptions,
   readAlign,
-  throwBadPfn,
 } from './allocator-args.js';
 import type {
   ContiguousOptions,
@@ -135,13 +135,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
   }
 
   free(pfn: number): void {
-    if (
-      typeof pfn !== 'number' ||
-      !(pfn >= this.base && pfn < this.end) ||
-      !Number.isInteger(pfn)
-    ) {
-      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
-    }
+    checkPfn(pfn, this.base, this.end);
     const idx = pfn - this.origin;
     if (this.allocated[idx] !== 1) throw new RangeError(`free(${pfn}): frame is not allocated`);
     this.allocated[idx] = 0;
@@ -166,13 +160,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
   }
 
   isAllocated(pfn: number): boolean {
-    if (
-      typeof pfn !== 'number' ||
-      !(pfn >= this.base && pfn < this.end) ||
-      !Number.isInteger(pfn)
-    ) {
-      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
-    }
+    checkPfn(pfn, this.base, this.end);
     return this.allocated[pfn - this.origin] === 1;
   }
 

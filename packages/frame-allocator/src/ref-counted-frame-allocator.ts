@@ -3,7 +3,7 @@
 // Uint32Array beside any FrameAllocator. The wrapper must be the only user of the
 // allocator it wraps: frames allocated behind its back have no count.
 
-import { checkCount, throwBadPfn } from './allocator-args.js';
+import { checkCount, checkPfn } from './allocator-args.js';
 import { checkIntegerIn, checkOptions, show } from './check.js';
 import type { ContiguousOptions, FrameAllocator, FrameAllocatorStats } from './frame-allocator.js';
 import type { OutOfMemory } from './out-of-memory.js';
@@ -174,13 +174,7 @@ export class RefCountedFrameAllocator implements FrameAllocator {
   }
 
   private index(pfn: number): number {
-    if (
-      typeof pfn !== 'number' ||
-      !(pfn >= this.base && pfn < this.end) ||
-      !Number.isInteger(pfn)
-    ) {
-      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
-    }
+    checkPfn(pfn, this.base, this.end);
     return pfn - this.base;
   }
 

@@ -17,9 +17,9 @@ import {
   alignIndexUp,
   checkContiguousRange,
   checkCount,
+  checkPfn,
   parseAllocatorOptions,
   readAlign,
-  throwBadPfn,
 } from './allocator-args.js';
 import type {
   ContiguousOptions,
@@ -109,13 +109,7 @@ export class StackFrameAllocator implements FrameAllocator {
   }
 
   free(pfn: number): void {
-    if (
-      typeof pfn !== 'number' ||
-      !(pfn >= this.base && pfn < this.end) ||
-      !Number.isInteger(pfn)
-    ) {
-      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
-    }
+    checkPfn(pfn, this.base, this.end);
     const idx = pfn - this.base;
     if (idx >= this.current || this.position[idx] >= 0) {
       throw new RangeError(`free(${pfn}): frame is not allocated`);
@@ -149,13 +143,7 @@ export class StackFrameAllocator implements FrameAllocator {
   }
 
   isAllocated(pfn: number): boolean {
-    if (
-      typeof pfn !== 'number' ||
-      !(pfn >= this.base && pfn < this.end) ||
-      !Number.isInteger(pfn)
-    ) {
-      throwBadPfn('pfn', pfn, this.base, this.totalFrames);
-    }
+    checkPfn(pfn, this.base, this.end);
     const idx = pfn - this.base;
     return idx < this.current && this.position[idx] < 0;
   }
