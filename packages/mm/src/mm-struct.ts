@@ -700,7 +700,7 @@ export class MmStruct {
     if (first === undefined) return 0;
     if (first.start < s && end < first.end && this.vmas.count >= this.layout.maxMapCount)
       return OOM;
-    this.unmapRange(s, end);
+    this.unmapFrom(first, s, end);
     return 0;
   }
 
