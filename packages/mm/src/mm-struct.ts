@@ -52,6 +52,11 @@ const FAULTS: Record<FaultCode, Fault> = {
   SI_KERNEL: Object.freeze({ signal: 'SIGSEGV', code: 'SI_KERNEL' }),
 };
 const OOM: ErrnoResult = errnoResult('ENOMEM');
+/**
+ * A fault that could not get a frame (VM_FAULT_OOM): delivered as SIGBUS, but a
+ * distinct object, so MADV_POPULATE_* can answer ENOMEM as Linux does.
+ */
+const OOM_FAULT: Fault = Object.freeze({ signal: 'SIGBUS', code: 'BUS_ADRERR' });
 /** madvise_behavior_valid (x86_64 with THP, KSM and memory-failure handling built in). */
 const MADVISE_VALID: ReadonlySet<number> = new Set([
   0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 100, 101,
@@ -1257,7 +1262,9 @@ export class MmStruct {
       const stop = Math.min(end, vma.end);
       for (; va < stop; va += PAGE) {
         if (this.guardPages.size > 0 && this.guardPages.has(va)) return errnoResult('EFAULT');
-        if (this.handleFault(va, write) !== null) return errnoResult('EFAULT');
+        const fault = this.handleFault(va, write);
+        if (fault === OOM_FAULT) return OOM;
+        if (fault !== null) return errnoResult('EFAULT');
       }
     }
     return 0;
@@ -1455,41 +1462,41 @@ export class MmStruct {
     if (vma.file === null) {
       if (!write) {
         const zero = this.pageCache.zeroPage();
-        if (zero < 0) return FAULTS.BUS_ADRERR;
-        this.ptes.set(page, pteEntry(zero, 0));
-        return null;
+        if (zero < 0) return OOM_FAULT;
+        return this.ptes.set(page, pteEntry(zero, 0)) ? null : OOM_FAULT;
       }
       this.anonVmaPrepare(vma);
       const pfn = this.frames.allocate();
-      if (typeof pfn !== 'number') return FAULTS.BUS_ADRERR;
+      if (typeof pfn !== 'number') return OOM_FAULT;
       this.memory.frameBytes(pfn).fill(0);
       const w = vma.flags & VM.WRITE ? PTE_BITS.WRITE : 0;
       if (!this.ptes.set(page, pteEntry(pfn, w | PTE_BITS.ANON | PTE_BITS.DIRTY))) {
         this.frames.release(pfn);
-        return FAULTS.BUS_ADRERR;
+        return OOM_FAULT;
       }
       return null;
     }
     const pgoff = vma.pgoff + (page - vma.start) / PAGE;
     if (pgoff * PAGE >= vma.file.size) return FAULTS.BUS_ADRERR;
     const cached = this.pageCache.get(vma.file, pgoff);
-    if (cached < 0) return FAULTS.BUS_ADRERR;
+    if (cached < 0) return OOM_FAULT;
     if (write && !(vma.flags & VM.SHARED)) {
       // do_cow_fault: a private copy of the file page.
       this.anonVmaPrepare(vma);
       const pfn = this.frames.allocate();
-      if (typeof pfn !== 'number') return FAULTS.BUS_ADRERR;
+      if (typeof pfn !== 'number') return OOM_FAULT;
       this.memory.frameBytes(pfn).set(this.memory.frameBytes(cached));
       const w = vma.flags & VM.WRITE ? PTE_BITS.WRITE : 0;
       if (!this.ptes.set(page, pteEntry(pfn, w | PTE_BITS.ANON | PTE_BITS.DIRTY))) {
         this.frames.release(pfn);
-        return FAULTS.BUS_ADRERR;
+        return OOM_FAULT;
       }
       return null;
     }
-    this.frames.retain(cached);
     const writable = write && vma.flags & VM.SHARED ? PTE_BITS.WRITE | PTE_BITS.DIRTY : 0;
-    this.ptes.set(page, pteEntry(cached, writable));
+    // The mapping's reference is taken once its PTE is in (a table frame may be missing).
+    if (!this.ptes.set(page, pteEntry(cached, writable))) return OOM_FAULT;
+    this.frames.retain(cached);
     return null;
   }
 
@@ -1549,11 +1556,11 @@ export class MmStruct {
     const pfn = ptePfn(entry);
     this.anonVmaPrepare(vma);
     const copy = this.frames.allocate();
-    if (typeof copy !== 'number') return FAULTS.BUS_ADRERR;
+    if (typeof copy !== 'number') return OOM_FAULT;
     this.memory.frameBytes(copy).set(this.memory.frameBytes(pfn));
     if (!this.ptes.set(page, pteEntry(copy, writeBit | PTE_BITS.ANON | PTE_BITS.DIRTY))) {
       this.frames.release(copy);
-      return FAULTS.BUS_ADRERR;
+      return OOM_FAULT;
     }
     if (pfn !== this.pageCache.zeroPagePfn) this.frames.release(pfn);
     return null;
