@@ -77,6 +77,18 @@ export class PageCache {
     return pfn;
   }
 
+  /** The frame caching page `pgoff` of `file`, or -1 when it is not cached (never reads it in). */
+  lookup(file: MmFile, pgoff: number): number {
+    return this.files.get(file)?.get(pgoff) ?? -1;
+  }
+
+  /** Call `fn` for every cached page (not the zero page), file by file. */
+  forEachPage(fn: (file: MmFile, pgoff: number, pfn: number) => void): void {
+    for (const [file, pages] of this.files) {
+      for (const [pgoff, pfn] of pages) fn(file, pgoff, pfn);
+    }
+  }
+
   /** Write a cached page back to its file (a shared mapping's store reaches the file). */
   writeBack(file: MmFile, pgoff: number): void {
     const pfn = this.files.get(file)?.get(pgoff);

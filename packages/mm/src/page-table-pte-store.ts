@@ -90,6 +90,10 @@ export class PageTablePteStore implements PteStore {
     return this.count;
   }
 
+  get tableFrames(): number {
+    return this.table.tableCount;
+  }
+
   spawn(): PteStore | null {
     const t = this.table;
     const table = PageTableClass.create({

@@ -23,6 +23,8 @@ export interface PteStore {
   readonly size: number;
   /** True when installing entries can need new table frames from the frame source. */
   readonly usesTableFrames?: boolean;
+  /** Frames the store holds for its own tables, root included (absent: none). */
+  readonly tableFrames?: number;
   /** Drop everything, freeing any table frames. */
   destroy(): void;
   /** A new, empty store of the same kind for another address space (fork); null when out of memory. */
