@@ -1274,13 +1274,13 @@ export class MmStruct {
   private punchHole(vma: VmArea, start: number, end: number): void {
     const file = vma.file as MmFile;
     this.zapPages(vma, start, end);
+    const first = vma.pgoff + (start - vma.start) / PAGE;
+    const last = Math.min(vma.pgoff + (end - vma.start) / PAGE, Math.ceil(file.size / PAGE));
     const zero = new Uint8Array(PAGE);
-    for (let va = start; va < end; va += PAGE) {
-      const pgoff = vma.pgoff + (va - vma.start) / PAGE;
-      if (pgoff * PAGE >= file.size) break;
-      file.writePage(pgoff, zero);
-      this.pageCache.drop(file, pgoff);
-    }
+    for (let pgoff = first; pgoff < last; pgoff++) file.writePage(pgoff, zero);
+    // Every process mapping the file loses those cached pages, not only this one
+    // (truncate_pagecache_range), or it would go on seeing the old bytes.
+    if (first < last) this.pageCache.punchHole(file, first, last);
   }
 
   private clearGuards(start: number, end: number): void {
@@ -1808,12 +1808,31 @@ export class MmStruct {
     return 0;
   }
 
-  /** Unmap this address space's pages of `file` from page `pgoff` on (truncation). */
-  zapFileFrom(file: MmFile, pgoff: number): void {
+  /**
+   * Unmap this address space's pages of `file` in pages [pgoff, endPgoff): for a
+   * truncation every page, private copies included (even_cows); for a punched hole
+   * (`evenCows` false) only the page-cache pages.
+   */
+  zapFileFrom(
+    file: MmFile,
+    pgoff: number,
+    endPgoff: number = Number.POSITIVE_INFINITY,
+    evenCows: boolean = true,
+  ): void {
     for (const vma of this.vmas) {
       if (vma.file !== file) continue;
       const first = Math.max(vma.start, vma.start + (pgoff - vma.pgoff) * PAGE);
-      if (first < vma.end) this.zapPages(vma, first, vma.end);
+      const last = Math.min(vma.end, vma.start + (endPgoff - vma.pgoff) * PAGE);
+      if (first >= last) continue;
+      if (evenCows) {
+        this.zapPages(vma, first, last);
+        continue;
+      }
+      const doomed: number[] = [];
+      this.ptes.forEach(first, last, (va, entry) => {
+        if (!(pteBits(entry) & PTE_BITS.ANON)) doomed.push(va);
+      });
+      for (const va of doomed) this.dropPte(va);
     }
   }
 

@@ -1,6 +1,12 @@
 import type { MmFile } from './mm-file.js';
 import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 
+/** An address space as the page cache tells it about truncations and punched holes. */
+export interface FileMapper {
+  /** Unmap the pages of `file` in [pgoff, end); with `evenCows` false only page-cache pages. */
+  zapFileFrom(file: MmFile, pgoff: number, end?: number, evenCows?: boolean): void;
+}
+
 /**
  * The page cache: one frame per (file, page) that any process maps, so every
  * mapping of a file page sees the same bytes until a private mapping writes its
@@ -11,7 +17,7 @@ export class PageCache {
   private readonly files = new Map<MmFile, Map<number, number>>();
   private zeroPfn = -1;
   /** Address spaces of this machine, told when a file shrinks (they unmap what is past the end). */
-  private readonly mappers = new Set<{ zapFileFrom(file: MmFile, pgoff: number): void }>();
+  private readonly mappers = new Set<FileMapper>();
   readonly frames: MmFrameSource;
   readonly memory: MmPhysicalMemory;
 
@@ -41,11 +47,11 @@ export class PageCache {
   }
 
   /** Register an address space for truncation callbacks. */
-  attach(mm: { zapFileFrom(file: MmFile, pgoff: number): void }): void {
+  attach(mm: FileMapper): void {
     this.mappers.add(mm);
   }
 
-  detach(mm: { zapFileFrom(file: MmFile, pgoff: number): void }): void {
+  detach(mm: FileMapper): void {
     this.mappers.delete(mm);
   }
 
@@ -59,6 +65,17 @@ export class PageCache {
     for (const mm of this.mappers) mm.zapFileFrom(file, holeBegin);
     file.truncate(size);
     this.truncate(file, size);
+  }
+
+  /**
+   * A hole punched in pages [first, end) of `file` (fallocate PUNCH_HOLE behind
+   * MADV_REMOVE): every address space unmaps its page-cache pages there, private
+   * copies staying (truncate_pagecache_range: even_cows = 0), then the cache
+   * forgets them, so the next fault reads the file's new content.
+   */
+  punchHole(file: MmFile, first: number, end: number): void {
+    for (const mm of this.mappers) mm.zapFileFrom(file, first, end, false);
+    for (let pgoff = first; pgoff < end; pgoff++) this.drop(file, pgoff);
   }
 
   /** The frame caching page `pgoff` of `file`, reading it in on a miss; -1 when out of memory. */
