@@ -322,3 +322,51 @@ describe('user-copy helpers refuse what a user pointer may not reach', () => {
     expect(mm.ptes.get(W + 3 * P)).toBe(-1);
   });
 });
+
+describe('shared anonymous memory lives as long as its last mapping', () => {
+  test('after fork, the pages go only when both processes have unmapped them', () => {
+    const { frames, pageCache, spawn } = newMachine();
+    const parent = spawn();
+    const shm = ok(parent.mmap(W, 2 * P, RW, MAP.SHARED | MAP.ANONYMOUS | MAP.FIXED, null));
+    expect(parent.write(shm, 0xabn)).toBeNull();
+    expect(parent.write(shm + P, 0xcdn)).toBeNull();
+    expect(pageCache.size).toBe(2);
+    const child = forked(parent);
+    ok(parent.munmap(shm, 2 * P));
+    expect(pageCache.size).toBe(2);
+    expect(child.read(shm)).toBe(0xabn);
+    // A move and a partial unmap keep the pages that are still mapped.
+    const moved = ok(child.mremap(shm, 2 * P, 2 * P, 3, W + 64 * P));
+    expect(child.read(moved + P)).toBe(0xcdn);
+    ok(child.munmap(moved, P));
+    expect(pageCache.size).toBe(2);
+    expect(child.read(moved + P)).toBe(0xcdn);
+    const pfns = [ptePfn(child.ptes.get(moved + P))];
+    pageCache.forEachPage((_file, _pgoff, pfn) => {
+      if (!pfns.includes(pfn)) pfns.push(pfn);
+    });
+    expect(pfns.map((pfn) => frames.refCount(pfn))).toEqual([2, 1]);
+    ok(child.munmap(moved + P, P));
+    expect(pageCache.size).toBe(0);
+    expect(pfns.map((pfn) => frames.refCount(pfn))).toEqual([0, 0]);
+    checkMachineInvariants([parent, child], frames, pageCache);
+  });
+
+  test('exit frees it like munmap; a named file keeps its page cache', () => {
+    const { frames, pageCache, spawn } = newMachine();
+    const file = dataFile(1);
+    const a = spawn();
+    ok(a.mmap(W, P, RW, MAP.SHARED | MAP.ANONYMOUS | MAP.FIXED, null));
+    ok(a.mmap(W + 4 * P, P, RW, MAP.SHARED | MAP.FIXED, file));
+    expect(a.write(W, 1n)).toBeNull();
+    expect(a.write(W + 4 * P, 2n)).toBeNull();
+    const b = forked(a);
+    a.destroy();
+    expect(pageCache.size).toBe(2);
+    b.destroy();
+    // The file can be opened and mapped again: its page stays cached.
+    expect(pageCache.size).toBe(1);
+    expect(frames.usedFrames).toBe(1);
+    checkMachineInvariants([], frames, pageCache);
+  });
+});

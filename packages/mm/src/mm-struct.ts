@@ -664,6 +664,7 @@ export class MmStruct {
       // mm/shmem.c: shmem_zero_setup: shared anonymous memory is a deleted /dev/zero.
       const shm = new MemoryFile({ path: '/dev/zero', dev: '00:01', ino: shmemInode++, size: len });
       shm.unlink();
+      this.pageCache.adoptUnnamed(shm);
       file = shm;
     } else if (file === null || !(vmFlags & VM_SPECIAL)) {
       const merged = this.mergeNewRange(
@@ -725,6 +726,7 @@ export class MmStruct {
       this.clearGuards(v.start, v.end);
       this.vmas.remove(v);
       this.accountRemove(v.flags, v.pages);
+      if (v.file !== null) this.pageCache.unmapped(v.file);
       v = next;
     }
     return v;
@@ -1885,10 +1887,13 @@ export class MmStruct {
 
   /** Tear the address space down: every page and VMA released. */
   destroy(): void {
+    const files = new Set<MmFile>();
     for (const vma of this.vmas.toArray()) {
       this.zapPages(vma, vma.start, vma.end);
       this.vmas.remove(vma);
+      if (vma.file !== null) files.add(vma.file);
     }
+    for (const file of files) this.pageCache.unmapped(file);
     this.ptes.destroy();
     this.guardPages.clear();
     this.pageCache.detach(this);

@@ -5,6 +5,8 @@ import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 export interface FileMapper {
   /** Unmap the pages of `file` in [pgoff, end); with `evenCows` false only page-cache pages. */
   zapFileFrom(file: MmFile, pgoff: number, end?: number, evenCows?: boolean): void;
+  /** The mappings, to tell whether a file is still mapped. */
+  readonly vmas: Iterable<{ readonly file: MmFile | null }>;
 }
 
 /**
@@ -18,6 +20,8 @@ export class PageCache {
   private zeroPfn = -1;
   /** Address spaces of this machine, told when a file shrinks (they unmap what is past the end). */
   private readonly mappers = new Set<FileMapper>();
+  /** Files that only mappings can reach (shared anonymous memory): freed with their last mapping. */
+  private readonly unnamed = new WeakSet<MmFile>();
   readonly frames: MmFrameSource;
   readonly memory: MmPhysicalMemory;
 
@@ -44,6 +48,32 @@ export class PageCache {
   /** The zero page's frame, or -1 before it is first needed. */
   get zeroPagePfn(): number {
     return this.zeroPfn;
+  }
+
+  /**
+   * `file` has no name anything could open again (shmem_zero_setup's /dev/zero for
+   * shared anonymous memory): its pages go when its last mapping does, as the
+   * kernel frees the inode with the last reference (see unmapped).
+   */
+  adoptUnnamed(file: MmFile): void {
+    this.unnamed.add(file);
+  }
+
+  /**
+   * A mapping of `file` was removed. When the file is unnamed and no address
+   * space maps it any more, its cached pages are released and the cache forgets
+   * it; for other files nothing happens (an open file keeps its cache). O(VMAs)
+   * for unnamed files only.
+   */
+  unmapped(file: MmFile): void {
+    if (!this.unnamed.has(file)) return;
+    for (const mm of this.mappers) {
+      for (const vma of mm.vmas) if (vma.file === file) return;
+    }
+    const pages = this.files.get(file);
+    if (pages === undefined) return;
+    this.files.delete(file);
+    for (const pfn of pages.values()) this.frames.release(pfn);
   }
 
   /** Register an address space for truncation callbacks. */
