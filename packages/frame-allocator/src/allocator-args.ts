@@ -40,8 +40,11 @@ export function throwNotAllocated(operation: string, pfn: number): never {
 
 /** Checks a frame count for allocateContiguous / freeContiguous. */
 export function checkCount(count: unknown, totalFrames: number): asserts count is number {
-  // Fast path: `| 0` keeps only int32 integers (all valid counts are below 2^31).
-  if (((count as number) | 0) === count && count >= 1 && count <= totalFrames) return;
+  // Fast path: `| 0` keeps only int32 integers (all valid counts are below 2^31);
+  // typeof first, because `|` throws the engine's own TypeError on a bigint.
+  if (typeof count === 'number' && (count | 0) === count && count >= 1 && count <= totalFrames) {
+    return;
+  }
   checkNumber('count', count);
   if (!Number.isInteger(count) || count < 1 || count > totalFrames) {
     throw new RangeError(
@@ -57,7 +60,14 @@ export function readAlign(options: ContiguousOptions | undefined): number {
   const align = options.align;
   if (align === undefined) return 1;
   // Fast path for int32 powers of two; larger ones take the exact check below.
-  if ((align | 0) === align && align > 0 && (align & (align - 1)) === 0) return align;
+  if (
+    typeof align === 'number' &&
+    (align | 0) === align &&
+    align > 0 &&
+    (align & (align - 1)) === 0
+  ) {
+    return align;
+  }
   checkNumber('align', align);
   // 2^52 bounds the loop below and is far beyond any pfn (PFN_LIMIT = 2^40).
   if (!Number.isInteger(align) || align < 1 || align > 2 ** 52 || !isPowerOfTwoInt(align)) {

@@ -145,10 +145,12 @@ export class BitmapFrameAllocator implements FrameAllocator {
   }
 
   free(pfn: number): void {
+    // typeof first: it rejects '5', which the subtraction would turn into 5, and a
+    // bigint, on which the subtraction would throw the engine's own TypeError.
+    if (typeof pfn !== 'number') throwBadPfn('pfn', pfn, this.base, this.totalFrames);
     const i = pfn - this.origin;
-    // `| 0` keeps integers only (indices are below 2^31); typeof rejects '5', which
-    // the subtraction would have turned into 5.
-    if (typeof pfn !== 'number' || !(i >= this.first && i < this.limit) || (i | 0) !== i) {
+    // `| 0` keeps integers only (indices are below 2^31).
+    if (!(i >= this.first && i < this.limit) || (i | 0) !== i) {
       throwBadPfn('pfn', pfn, this.base, this.totalFrames);
     }
     const bit = 1 << (i & 31);

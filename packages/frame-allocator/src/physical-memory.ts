@@ -108,7 +108,10 @@ export class PhysicalMemory {
    * returned on every call, so callers may keep it.
    */
   frameWords(pfn: number): Uint32Array {
-    if (pfn >>> 0 !== pfn || pfn >= this.frameCount) this.throwBadFrame('pfn', pfn);
+    // Here and below, typeof comes first: on a bigint the bitwise test would throw
+    // the engine's own TypeError instead of the one naming the argument.
+    if (typeof pfn !== 'number' || pfn >>> 0 !== pfn || pfn >= this.frameCount)
+      this.throwBadFrame('pfn', pfn);
     const leaf = this.wordLeaves[pfn >>> LEAF_BITS];
     if (leaf !== null) {
       const words = leaf[pfn & LEAF_MASK];
@@ -120,7 +123,8 @@ export class PhysicalMemory {
 
   /** The 4096 bytes of frame `pfn`: the same storage as frameWords, same caching. */
   frameBytes(pfn: number): Uint8Array {
-    if (pfn >>> 0 !== pfn || pfn >= this.frameCount) this.throwBadFrame('pfn', pfn);
+    if (typeof pfn !== 'number' || pfn >>> 0 !== pfn || pfn >= this.frameCount)
+      this.throwBadFrame('pfn', pfn);
     const leaf = this.byteLeaves[pfn >>> LEAF_BITS];
     if (leaf !== null) {
       const bytes = leaf[pfn & LEAF_MASK];
@@ -132,7 +136,8 @@ export class PhysicalMemory {
 
   /** True when frame `pfn` has storage (always, with a caller buffer). */
   isMaterialised(pfn: number): boolean {
-    if (pfn >>> 0 !== pfn || pfn >= this.frameCount) this.throwBadFrame('pfn', pfn);
+    if (typeof pfn !== 'number' || pfn >>> 0 !== pfn || pfn >= this.frameCount)
+      this.throwBadFrame('pfn', pfn);
     if (this.buffer !== null) return true;
     return this.lookupBytes(pfn) !== null;
   }
@@ -213,7 +218,8 @@ export class PhysicalMemory {
     if (typeof pa !== 'number' || !(pa >= 0 && pa < this.size) || pa % 1 !== 0) {
       this.throwBadAddress(pa, 1);
     }
-    if ((value & 0xff) !== value) this.throwBadValue('value', value, 8);
+    if (typeof value !== 'number' || (value & 0xff) !== value)
+      this.throwBadValue('value', value, 8);
     const pfn = Math.floor(pa / FRAME_SIZE);
     this.frameBytes(pfn)[pa - pfn * FRAME_SIZE] = value;
   }
@@ -222,7 +228,8 @@ export class PhysicalMemory {
     if (typeof pa !== 'number' || !(pa >= 0 && pa <= this.size - 2) || pa % 1 !== 0) {
       this.throwBadAddress(pa, 2);
     }
-    if ((value & 0xffff) !== value) this.throwBadValue('value', value, 16);
+    if (typeof value !== 'number' || (value & 0xffff) !== value)
+      this.throwBadValue('value', value, 16);
     const pfn = Math.floor(pa / FRAME_SIZE);
     const off = pa - pfn * FRAME_SIZE;
     if (off > FRAME_SIZE - 2) {
@@ -238,7 +245,7 @@ export class PhysicalMemory {
     if (typeof pa !== 'number' || !(pa >= 0 && pa <= this.size - 4) || pa % 1 !== 0) {
       this.throwBadAddress(pa, 4);
     }
-    if (value >>> 0 !== value) this.throwBadValue('value', value, 32);
+    if (typeof value !== 'number' || value >>> 0 !== value) this.throwBadValue('value', value, 32);
     const pfn = Math.floor(pa / FRAME_SIZE);
     const off = pa - pfn * FRAME_SIZE;
     if ((off & 3) === 0) {
@@ -273,8 +280,8 @@ export class PhysicalMemory {
     if (typeof pa !== 'number' || !(pa >= 0 && pa <= this.size - 8) || pa % 1 !== 0) {
       this.throwBadAddress(pa, 8);
     }
-    if (hi >>> 0 !== hi) this.throwBadValue('hi', hi, 32);
-    if (lo >>> 0 !== lo) this.throwBadValue('lo', lo, 32);
+    if (typeof hi !== 'number' || hi >>> 0 !== hi) this.throwBadValue('hi', hi, 32);
+    if (typeof lo !== 'number' || lo >>> 0 !== lo) this.throwBadValue('lo', lo, 32);
     const pfn = Math.floor(pa / FRAME_SIZE);
     const off = pa - pfn * FRAME_SIZE;
     if ((off & 3) === 0 && off <= FRAME_SIZE - 8) {
@@ -327,8 +334,10 @@ export class PhysicalMemory {
 
   /** Copies frame `srcPfn` over frame `dstPfn` (an untouched source zeroes the destination). */
   copyFrame(dstPfn: number, srcPfn: number): void {
-    if (dstPfn >>> 0 !== dstPfn || dstPfn >= this.frameCount) this.throwBadFrame('dstPfn', dstPfn);
-    if (srcPfn >>> 0 !== srcPfn || srcPfn >= this.frameCount) this.throwBadFrame('srcPfn', srcPfn);
+    if (typeof dstPfn !== 'number' || dstPfn >>> 0 !== dstPfn || dstPfn >= this.frameCount)
+      this.throwBadFrame('dstPfn', dstPfn);
+    if (typeof srcPfn !== 'number' || srcPfn >>> 0 !== srcPfn || srcPfn >= this.frameCount)
+      this.throwBadFrame('srcPfn', srcPfn);
     if (dstPfn === srcPfn) return;
     const src = this.bytesForRead(srcPfn);
     if (src === null) this.zeroFrame(dstPfn);
@@ -337,8 +346,9 @@ export class PhysicalMemory {
 
   /** Sets every byte of frame `pfn` to `byte` (0..255). */
   fillFrame(pfn: number, byte: number): void {
-    if (pfn >>> 0 !== pfn || pfn >= this.frameCount) this.throwBadFrame('pfn', pfn);
-    if ((byte & 0xff) !== byte) this.throwBadValue('byte', byte, 8);
+    if (typeof pfn !== 'number' || pfn >>> 0 !== pfn || pfn >= this.frameCount)
+      this.throwBadFrame('pfn', pfn);
+    if (typeof byte !== 'number' || (byte & 0xff) !== byte) this.throwBadValue('byte', byte, 8);
     if (byte === 0) this.zeroFrame(pfn);
     else this.frameBytes(pfn).fill(byte);
   }
@@ -349,7 +359,8 @@ export class PhysicalMemory {
    * callers may hold its frameWords/frameBytes views.
    */
   zeroFrame(pfn: number): void {
-    if (pfn >>> 0 !== pfn || pfn >= this.frameCount) this.throwBadFrame('pfn', pfn);
+    if (typeof pfn !== 'number' || pfn >>> 0 !== pfn || pfn >= this.frameCount)
+      this.throwBadFrame('pfn', pfn);
     const bytes = this.bytesForRead(pfn);
     if (bytes !== null) bytes.fill(0);
   }
