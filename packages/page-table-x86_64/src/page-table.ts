@@ -130,6 +130,11 @@ const INVERSE_SPAN: readonly number[] = [
   2 ** -48,
 ];
 
+/** TypeError for an address that is not a number (see map()). */
+function notANumber(name: string, value: unknown): never {
+  throw new TypeError(`${name} must be a number, got ${typeof value} ${String(value)}`);
+}
+
 function levelOfSize(size: number): number {
   return size === SIZE_4K ? 1 : size === SIZE_2M ? 2 : size === SIZE_1G ? 3 : 0;
 }
@@ -282,6 +287,7 @@ export class PageTable {
 
   /** Translates `va` for `access` through this table (see PageWalker.translate). */
   translate(va: number, access: number): number {
+    if (typeof va !== 'number') notANumber('linear address', va);
     return this.walker.translate(this.root, va, access);
   }
 
@@ -297,6 +303,11 @@ export class PageTable {
     // Tiny on purpose so that it inlines: addresses above 2^30 are not small
     // integers and would be boxed when passed to a call that does not inline, so
     // they travel through `io` and mapPage takes small integers only.
+    // The typeof tests come first: the Float64Array would turn '4096' or null into a
+    // number instead of refusing it, and `&` on a bigint throws the engine's TypeError.
+    if (typeof va !== 'number') notANumber('linear address', va);
+    if (typeof pa !== 'number') notANumber('physical address', pa);
+    if (typeof flags !== 'number') checkFlags(flags);
     const io = this.io;
     io[0] = va;
     io[1] = pa;
@@ -504,6 +515,7 @@ export class PageTable {
    * va and pa, size and flags. Fills and returns `out` when given (no allocation).
    */
   query(va: number, out?: Leaf): Leaf | NotMapped {
+    if (typeof va !== 'number') notANumber('linear address', va);
     this.io[0] = va;
     return this.queryPage(out);
   }
@@ -522,6 +534,7 @@ export class PageTable {
    * the tables that become empty. Returns what was mapped (into `out` when given).
    */
   unmap(va: number, out?: Leaf): Leaf | NotMapped {
+    if (typeof va !== 'number') notANumber('linear address', va);
     this.io[0] = va;
     return this.unmapPage(out);
   }
@@ -1106,7 +1119,16 @@ export class PageTable {
     }
     child.drainPool();
     if (parentTransform !== undefined) {
-      this.rewriteLeaves(this.levels, this.root, 0, parentTransform);
+      // Two passes, so that a parentTransform that throws or gives bad flags at any
+      // leaf changes nothing: every leaf's new flags first, then the writes.
+      const plan: number[] = [];
+      try {
+        this.planRewrite(this.levels, this.root, 0, parentTransform, plan);
+      } catch (e) {
+        child.destroy();
+        throw e;
+      }
+      this.applyRewrite(this.levels, this.root, plan, 0);
     }
     return child;
   }
@@ -1133,6 +1155,11 @@ export class PageTable {
       const eb = base + i * span;
       if (kind === TABLE) {
         const sub = this.takeFromPool();
+        // Linked before the copy below it (same non-address bits as the source
+        // entry, its A flag included): if a transform throws there, every table
+        // taken so far is reachable from the child's root, where destroy() frees it.
+        dt[w + 1] = (tableHi(sub) | (hi & ~this.hiAddrMask)) >>> 0;
+        dt[w] = tableLo(sub, lo & 0xfff);
         if (
           this.copyFrom(
             src,
@@ -1143,11 +1170,10 @@ export class PageTable {
             transform,
           )
         ) {
-          // Same non-address bits as the source entry (its A flag included).
-          dt[w + 1] = (tableHi(sub) | (hi & ~this.hiAddrMask)) >>> 0;
-          dt[w] = tableLo(sub, lo & 0xfff);
           any = true;
         } else {
+          dt[w] = 0;
+          dt[w + 1] = 0;
           this.pool.push(sub);
         }
         continue;
@@ -1172,7 +1198,15 @@ export class PageTable {
     return any;
   }
 
-  private rewriteLeaves(level: number, pfn: number, base: number, transform: LeafTransform): void {
+  // First pass of parentTransform: the new flags of every leaf in address order
+  // (-1: unchanged), checked; nothing is written.
+  private planRewrite(
+    level: number,
+    pfn: number,
+    base: number,
+    transform: LeafTransform,
+    plan: number[],
+  ): void {
     const t = this.tw(level, pfn);
     const span = LEVEL_SPAN[level];
     for (let i = 0; i < 512; i++) {
@@ -1183,26 +1217,55 @@ export class PageTable {
       if (kind === EMPTY) continue;
       const eb = base + i * span;
       if (kind === TABLE) {
-        this.rewriteLeaves(
+        this.planRewrite(
           level - 1,
           (hi & this.hiAddrMask) * 1048576 + (lo >>> 12),
           eb,
           transform,
+          plan,
         );
         continue;
       }
       const pa = entryAddress(lo, hi, this.hiAddrMask, shiftOf(level));
       const old = flagsOfLeaf(level, lo, hi);
       const flags = transform(eb, pa, span as PageSize, old);
-      if (flags === -1 || flags === old) continue;
+      if (flags === -1 || flags === old) {
+        plan.push(-1);
+        continue;
+      }
       checkFlags(flags, 'parentTransform result');
-      const nlo = leafLo(level, pa, flags);
-      const nhi = leafHi(pa, flags);
-      if (nlo === 0 && nhi === 0)
+      if (leafLo(level, pa, flags) === 0 && leafHi(pa, flags) === 0)
         throw new RangeError('parentTransform would empty the entry of frame 0');
-      t[w + 1] = nhi;
-      t[w] = nlo;
+      plan.push(flags);
     }
+  }
+
+  // Second pass: writes the planned flags, leaf by leaf in the same order. Returns
+  // the index of the next plan entry.
+  private applyRewrite(level: number, pfn: number, plan: number[], next: number): number {
+    const t = this.tw(level, pfn);
+    for (let i = 0; i < 512; i++) {
+      const w = 2 * i;
+      const lo = t[w];
+      const hi = t[w + 1];
+      const kind = entryKind(level, lo, hi);
+      if (kind === EMPTY) continue;
+      if (kind === TABLE) {
+        next = this.applyRewrite(
+          level - 1,
+          (hi & this.hiAddrMask) * 1048576 + (lo >>> 12),
+          plan,
+          next,
+        );
+        continue;
+      }
+      const flags = plan[next++];
+      if (flags === -1) continue;
+      const pa = entryAddress(lo, hi, this.hiAddrMask, shiftOf(level));
+      t[w + 1] = leafHi(pa, flags);
+      t[w] = leafLo(level, pa, flags);
+    }
+    return next;
   }
 
   /**
@@ -1212,6 +1275,10 @@ export class PageTable {
   destroy(options?: DestroyOptions): void {
     if (this.root < 0) return;
     const cb = options?.onLeaf;
+    // Checked first: a bad callback found at the first leaf would stop half way.
+    if (cb !== undefined && typeof cb !== 'function') {
+      throw new TypeError('options.onLeaf must be a function');
+    }
     this.destroyTable(this.levels, this.root, 0, cb);
     this.freeTable(this.root);
     this.root = -1;
