@@ -7,7 +7,7 @@
 // from those and the control registers; PagingRights precomputes it into small
 // typed tables so translate() does one lookup.
 
-import { Access, isValidAccess } from './access.js';
+import { Access, checkAccess, isValidAccess } from './access.js';
 import { PageFaultCode } from './translate-result.js';
 
 /** Control-register bits that affect access rights. */
@@ -58,6 +58,19 @@ export function mergeControl(base: PagingControl, patch: Partial<PagingControl>)
     out.pkru = patch.pkru;
   }
   return Object.freeze(out);
+}
+
+/** Throws unless `control` is a whole PagingControl: five booleans and a u32 PKRU. */
+function checkControl(control: unknown): asserts control is PagingControl {
+  if (typeof control !== 'object' || control === null) {
+    throw new TypeError(`control must be a PagingControl object, got ${String(control)}`);
+  }
+  for (const key of ['wp', 'nxe', 'smep', 'smap', 'pke'] as const) {
+    const v = (control as Partial<PagingControl>)[key];
+    if (typeof v !== 'boolean')
+      throw new TypeError(`control.${key} must be a boolean, got ${String(v)}`);
+  }
+  checkPkru((control as PagingControl).pkru);
 }
 
 /** Throws unless `pkru` is a u32. */
@@ -176,8 +189,9 @@ export class PagingRights {
     return this.current;
   }
 
-  /** Recomputes every table for `control`. */
+  /** Recomputes every table for `control` (a whole PagingControl; checked before any change). */
   set(control: PagingControl): void {
+    checkControl(control);
     this.current = control;
     for (let access = 0; access < 32; access++) {
       const valid = isValidAccess(access);
@@ -209,6 +223,14 @@ export class PagingRights {
    * Not the hot path (translate() inlines the same lookups); useful for tools and tests.
    */
   check(access: number, rights: number, pkey: number): number {
+    // Not the hot path, so checked: bad indices read past the tables.
+    checkAccess(access);
+    if (!Number.isInteger(rights) || rights < 0 || rights > 7) {
+      throw new RangeError(
+        `rights must be an integer in 0..7 (Rights bits), got ${String(rights)}`,
+      );
+    }
+    checkKey(pkey);
     let code = this.decide[(rights << 5) | access];
     if ((rights & Rights.USER) !== 0 && ((this.pkDeny[access] >>> pkey) & 1) !== 0) {
       code |= this.pkCode[access];

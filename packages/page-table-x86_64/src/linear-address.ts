@@ -43,7 +43,8 @@ export function linearFromCanonical(addr: bigint, levels: PagingLevels = 4): num
  * meant for an emulator's hot path. Returns -1 when not canonical.
  */
 export function linearFromHalves(hi: number, lo: number, levels: PagingLevels = 4): number {
-  if (hi >>> 0 !== hi || lo >>> 0 !== lo) {
+  // typeof first: `>>>` on a bigint throws the engine's TypeError, not this one.
+  if (typeof hi !== 'number' || typeof lo !== 'number' || hi >>> 0 !== hi || lo >>> 0 !== lo) {
     throw new RangeError(`address halves must be u32 numbers, got hi=${hi} lo=${lo}`);
   }
   if (levels === 5) {
@@ -60,12 +61,16 @@ export function linearFromHalves(hi: number, lo: number, levels: PagingLevels = 
 /** The canonical 64-bit address (sign-extended) of linear-address number `va`. */
 export function canonicalFromLinear(va: number, levels: PagingLevels = 4): bigint {
   const vaBits = vaBitsFor(checkLevels(levels));
+  checkLinear(va, vaBits);
+  return signExtend(BigInt(va), vaBits);
+}
+
+function checkLinear(va: number, vaBits: number): void {
   if (typeof va !== 'number' || !Number.isInteger(va) || va < 0 || va >= 2 ** vaBits) {
     throw new RangeError(
       `linear address must be an integer in [0, 2^${vaBits}), got ${String(va)}`,
     );
   }
-  return signExtend(BigInt(va), vaBits);
 }
 
 function signExtend(v: bigint, vaBits: number): bigint {
@@ -74,7 +79,10 @@ function signExtend(v: bigint, vaBits: number): bigint {
 
 /** True when linear-address number `va` lies in the upper (kernel) half. */
 export function isUpperHalf(va: number, levels: PagingLevels = 4): boolean {
-  return va >= 2 ** (vaBitsFor(checkLevels(levels)) - 1);
+  const vaBits = vaBitsFor(checkLevels(levels));
+  // Without the check NaN was "lower half" and 2^60 "upper half".
+  checkLinear(va, vaBits);
+  return va >= 2 ** (vaBits - 1);
 }
 
 /** `0x`-prefixed 16-digit hex of the canonical form of `va`. */
@@ -89,6 +97,18 @@ export function formatCanonical(va: number, levels: PagingLevels = 4): string {
 export function formatCanonicalRange(va: number, size: number, levels: PagingLevels = 4): string {
   const vaBits = vaBitsFor(checkLevels(levels));
   const start = canonicalFromLinear(va, levels);
+  // An empty range has no last byte (size 0 printed `...-0x00000000000000-1`), and
+  // one past 2^vaBits would wrap into the other half.
+  if (
+    typeof size !== 'number' ||
+    !Number.isInteger(size) ||
+    size < 1 ||
+    BigInt(va) + BigInt(size) > 1n << BigInt(vaBits)
+  ) {
+    throw new RangeError(
+      `size must be an integer >= 1 with va + size <= 2^${vaBits}, got ${String(size)}`,
+    );
+  }
   const last = signExtend(BigInt(va) + BigInt(size) - 1n, vaBits);
   const hex = (v: bigint): string => `0x${v.toString(16).padStart(16, '0')}`;
   return `${hex(start)}-${hex(last)}`;
