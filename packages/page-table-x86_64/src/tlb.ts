@@ -249,7 +249,15 @@ export class Tlb {
     // context load and a type check): 2^-12 = 1 / 4096, 2^32, attribute bits
     // A_RIGHTS 0x7, A_DIRTY 0x80, A_PKEY_SHIFT 3, A_PFN_HI_SHIFT 16, 2^44.
     // fastTag / fastGlobalTag are -1 in checking mode, so no entry hits here then.
-    if (va >= 0 && va < this.vaLimit && (access & 31) === access) {
+    // typeof first: a string would compare as its number, and a bigint pass the
+    // comparisons and then throw the engine's TypeError in the arithmetic below.
+    if (
+      typeof va === 'number' &&
+      typeof access === 'number' &&
+      va >= 0 &&
+      va < this.vaLimit &&
+      (access & 31) === access
+    ) {
       const vpn = Math.floor(va * 0.000244140625);
       // Low 32 bits of the page number (ToInt32 is exact modulo 2^32) pick the slot.
       const lo = vpn | 0;
@@ -276,6 +284,9 @@ export class Tlb {
     }
     // Addresses travel through `io` so that the slow path takes and returns small
     // integers (-1000 is SLOW_GP, -2^32 TRANSLATE_GP).
+    if (typeof va !== 'number') {
+      throw new TypeError(`linear address must be a number, got ${typeof va} ${String(va)}`);
+    }
     const io = this.io;
     io[0] = va;
     const status = this.slowTranslate(access);
