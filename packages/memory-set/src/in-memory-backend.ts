@@ -1,4 +1,4 @@
-import { checkAligned, hex } from './check.js';
+import { checkAddress, checkAligned, hex } from './check.js';
 import type { MappingBackend } from './mapping-backend.js';
 import { type Failure, failure, OK, type Result } from './result.js';
 
@@ -60,6 +60,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
 
   /** Flags of the page holding `addr`, or undefined when it is not mapped. */
   flagsAt(addr: number): F | undefined {
+    checkAddress('addr', addr);
     const page = Math.floor(addr / this.pageSize);
     const ci = Math.floor(page / CHUNK);
     const chunk = this._chunks.get(ci);
@@ -88,6 +89,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     checkFlags(flags);
     const first = this._page('start', start);
     const last = this._page('end', end);
+    if (last < first) throw reversed(start, end);
     if (!this._all(first, last, Number.NaN)) return EEXIST;
     this._fill(first, last, flags);
     this._mapped += last - first;
@@ -98,6 +100,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     if (this._record) this.calls.push({ op: 'unmap', args: [start, end, flags] });
     const first = this._page('start', start);
     const last = this._page('end', end);
+    if (last < first) throw reversed(start, end);
     if (Number.isNaN(flags) || !this._all(first, last, flags)) return EFAULT;
     this._fill(first, last, Number.NaN);
     this._mapped -= last - first;
@@ -109,6 +112,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     checkFlags(newFlags);
     const first = this._page('start', start);
     const last = this._page('end', end);
+    if (last < first) throw reversed(start, end);
     if (Number.isNaN(oldFlags) || !this._all(first, last, oldFlags)) return EFAULT;
     this._fill(first, last, newFlags);
     return OK;
@@ -179,6 +183,11 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     }
     return addr / this.pageSize;
   }
+}
+
+// Without this check an end below the start counted negative pages as mapped.
+function reversed(start: number, end: number): RangeError {
+  return new RangeError(`range [${hex(start)}, ${hex(end)}) ends below its start`);
 }
 
 function checkFlags(flags: number): void {

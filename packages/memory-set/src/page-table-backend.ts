@@ -55,22 +55,30 @@ export class PageTableBackend implements MappingBackend<number> {
     }
     this.table = table;
     this.paOffset = paOffset;
-    this.maxPageSize = options.maxPageSize ?? 0x1000;
+    const maxPageSize = options.maxPageSize ?? 0x1000;
+    // Checked here: otherwise a bad size surfaced only at the first map, as a page-table error.
+    if (maxPageSize !== 0x1000 && maxPageSize !== 0x20_0000 && maxPageSize !== 0x4000_0000) {
+      throw new RangeError(`maxPageSize must be 4 KiB, 2 MiB or 1 GiB, got ${String(maxPageSize)}`);
+    }
+    this.maxPageSize = maxPageSize;
     this._change = { flags: 0 };
     this._mapOptions = { maxPageSize: this.maxPageSize };
   }
 
   map(start: number, end: number, flags: number): Result {
+    checkBounds(start, end);
     const pa = start + this.paOffset;
     checkAddress('physical address', pa);
     return this.table.mapRegion(start, pa, end - start, flags, this._mapOptions);
   }
 
   unmap(start: number, end: number, _flags: number): Result {
+    checkBounds(start, end);
     return this.table.unmapRegion(start, end - start);
   }
 
   protect(start: number, end: number, _oldFlags: number, newFlags: number): Result {
+    checkBounds(start, end);
     this._change.flags = newFlags;
     return this.table.protectRegion(start, end - start, this._change);
   }
@@ -78,4 +86,11 @@ export class PageTableBackend implements MappingBackend<number> {
   merge(_start: number, _at: number, _end: number, _flags: number, upper: this): boolean {
     return upper === this || (upper.table === this.table && upper.paOffset === this.paOffset);
   }
+}
+
+// Checked before any arithmetic: `start + paOffset` would concatenate a string and
+// throw the engine's TypeError on a bigint.
+function checkBounds(start: number, end: number): void {
+  checkAddress('start', start);
+  checkAddress('end', end);
 }
