@@ -12,7 +12,7 @@ import {
 } from '@vmem/frame-allocator';
 import { PageTable } from '@vmem/page-table-x86_64';
 import { describe, expect, test } from 'vitest';
-import { MADV, MAP, PROT } from './linux-abi.js';
+import { MADV, MAP, MREMAP, PROT } from './linux-abi.js';
 import { checkMachineInvariants } from './machine-invariants.js';
 import { MemoryFile } from './mm-file.js';
 import { MmStruct } from './mm-struct.js';
@@ -33,8 +33,11 @@ class FailingFrames extends RefCountedFrameAllocator {
   set budget(frames: number) {
     this.cap = this.usedFrames + frames;
   }
+  /** When set, exactly this allocate() call (counted in `calls`) fails, whatever the budget. */
+  failCall = 0;
   override allocate(): number | { readonly errno: 'ENOMEM' } {
     this.calls++;
+    if (this.calls === this.failCall) return { errno: 'ENOMEM' };
     if (this.usedFrames >= this.cap) return { errno: 'ENOMEM' };
     return super.allocate();
   }
@@ -581,5 +584,105 @@ describe('an mremap that moves part of a VMA, under frame exhaustion', () => {
       mm.checkInvariants();
       checkMachineInvariants([mm], frames, pageCache);
     }
+  });
+});
+
+// The other failure model: not "k frames left" but "the k-th allocate() call fails"
+// while later calls succeed again. A frame freed halfway through an operation (an
+// emptied page table) then cannot make room for the allocation that follows it.
+describe('the k-th allocation fails (later ones succeed)', () => {
+  const W = 2 ** 32;
+  /** Runs `op` once per k with the k-th allocate() of `op` failing, until a run makes no k-th call. */
+  function sweepCalls(
+    setup: () => { frames: FailingFrames; pageCache: PageCache; mms: MmStruct[] },
+    op: (mms: MmStruct[]) => unknown,
+    failed: (result: unknown) => boolean,
+  ): number {
+    for (let k = 1; ; k++) {
+      const { frames, pageCache, mms } = setup();
+      const before = machineSnapshot(mms, frames, pageCache);
+      const start = frames.calls;
+      frames.failCall = start + k;
+      const result = op(mms);
+      const calls = frames.calls - start;
+      frames.failCall = 0;
+      if (calls < k) {
+        // No k-th call: the operation ran unhindered; k - 1 calls were all it makes.
+        expect(failed(result)).toBe(false);
+        return k - 1;
+      }
+      if (failed(result)) expect(machineSnapshot(mms, frames, pageCache)).toEqual(before);
+      for (const mm of mms) mm.checkInvariants();
+      checkMachineInvariants(mms, frames, pageCache);
+    }
+  }
+  const isSigbus = (r: unknown) => r !== null && (r as { signal?: string }).signal === 'SIGBUS';
+  const isErr = (r: unknown) => typeof r === 'object' && r !== null && 'errno' in r;
+
+  function forkedPair() {
+    const machine = failingMachine();
+    const parent = machine.spawn();
+    // One page alone in its page table: replacing its PTE must not free the table.
+    ok(parent.mmap(W, P, RW, ANON | MAP.FIXED, null));
+    expect(parent.write(W, 0x11n)).toBeNull();
+    const child = forked(parent);
+    return { frames: machine.frames, pageCache: machine.pageCache, mms: [parent, child] };
+  }
+
+  test('copy-on-write of a page alone in its table: the copy, or SIGBUS with nothing changed', () => {
+    const calls = sweepCalls(forkedPair, ([, child]) => child.write(W, 0x22n), isSigbus);
+    expect(calls).toBe(1); // the private copy; the PTE is replaced in place
+  });
+
+  test('demand-zero fault in an empty address space', () => {
+    const calls = sweepCalls(
+      () => {
+        const machine = failingMachine();
+        const mm = machine.spawn();
+        ok(mm.mmap(W, P, RW, ANON | MAP.FIXED, null));
+        return { frames: machine.frames, pageCache: machine.pageCache, mms: [mm] };
+      },
+      ([mm]) => mm.write(W, 1n),
+      isSigbus,
+    );
+    expect(calls).toBe(4); // the page, then a PDPT, a PD and a PT
+  });
+
+  test('fork', () => {
+    let child: MmStruct | undefined;
+    const calls = sweepCalls(
+      () => {
+        const machine = failingMachine();
+        const parent = machine.spawn();
+        ok(parent.mmap(W, 2 * P, RW, ANON | MAP.FIXED, null));
+        ok(parent.mmap(W + GiB, P, RW, ANON | MAP.FIXED, null));
+        for (const va of [W, W + P, W + GiB]) expect(parent.write(va, 7n)).toBeNull();
+        return { frames: machine.frames, pageCache: machine.pageCache, mms: [parent] };
+      },
+      ([parent]) => {
+        const r = parent.fork();
+        if (r instanceof MmStruct) child = r;
+        return r;
+      },
+      isErr,
+    );
+    expect(calls).toBeGreaterThan(1);
+    expect(child).toBeInstanceOf(MmStruct);
+  });
+
+  test('mremap that moves to another table', () => {
+    const calls = sweepCalls(
+      () => {
+        const machine = failingMachine();
+        const mm = machine.spawn();
+        ok(mm.mmap(W, 2 * P, RW, ANON | MAP.FIXED, null));
+        expect(mm.write(W, 5n)).toBeNull();
+        expect(mm.write(W + P, 6n)).toBeNull();
+        return { frames: machine.frames, pageCache: machine.pageCache, mms: [mm] };
+      },
+      ([mm]) => mm.mremap(W, 2 * P, 2 * P, MREMAP.MAYMOVE | MREMAP.FIXED, W + 3 * GiB),
+      isErr,
+    );
+    expect(calls).toBeGreaterThan(0);
   });
 });

@@ -1011,13 +1011,14 @@ export class MmStruct {
     flags: number,
   ): number | ErrnoResult {
     if (this.vmas.count >= this.layout.maxMapCount - 3) return OOM;
-    // The pages' new page-table entries may need table frames: make sure they can
-    // be had before anything changes, so a failed move leaves everything as it was.
-    if (!this.tableFramesAvailable(newAddr, newAddr + Math.min(oldLen, newLen), oldAddr))
-      return OOM;
+    // The pages' new entries may need page-table frames: install them before
+    // anything else changes, so a move that cannot get a frame leaves all as it was.
+    const moveLen = Math.min(oldLen, newLen);
+    const moved = this.copyPtes(oldAddr, newAddr, moveLen);
+    if (moved === null) return OOM;
     const wasWhole = oldAddr === vma.start && oldAddr + oldLen === vma.end;
     const newVma = this.copyVma(vma, newAddr, newLen, vma.pgoff + (oldAddr - vma.start) / PAGE);
-    this.movePages(oldAddr, newAddr, Math.min(oldLen, newLen));
+    this.finishMove(moved, oldAddr, newAddr, moveLen);
     if (flags & MREMAP.DONTUNMAP) {
       // dontunmap_complete: the old VMA stays, empty, unlocked; it keeps VM_ACCOUNT.
       const old = this.vmas.findContaining(oldAddr);
@@ -1058,50 +1059,31 @@ export class MmStruct {
   }
 
   /**
-   * Whether the page-table frames that installing entries in [start, end) could
-   * need (one PT per 2 MiB, one PD per 1 GiB, one PDPT per 512 GiB spanned) can be
-   * allocated now. Checked by allocating and releasing them: the machine is single
-   * threaded, so they are still there when the move asks. Only when there are
-   * pages at `from` to move and the backend keeps real tables.
+   * mm/mremap.c: move_page_tables, first half: the entries of [from, from+len) are
+   * installed at `to` as well (the range there is free). Returns the moved source
+   * addresses, or null when a page-table frame could not be had, after taking the
+   * new entries out again (their emptied tables are freed: nothing changed).
    */
-  private tableFramesAvailable(start: number, end: number, from: number): boolean {
-    if (this.ptes.usesTableFrames !== true || this.ptes.size === 0 || end <= start) return true;
-    let pages = 0;
-    this.ptes.forEach(from, from + (end - start), () => {
-      pages++;
+  private copyPtes(from: number, to: number, len: number): number[] | null {
+    const moved: number[] = [];
+    if (this.ptes.size === 0) return moved;
+    const entries: number[] = [];
+    this.ptes.forEach(from, from + len, (va, entry) => {
+      entries.push(va, entry);
     });
-    if (pages === 0) return true;
-    const span = (size: number): number =>
-      Math.floor((end - 1) / size) - Math.floor(start / size) + 1;
-    const need = span(0x20_0000) + span(0x4000_0000) + span(2 ** 39);
-    const got: number[] = [];
-    let ok = true;
-    for (let i = 0; i < need; i++) {
-      const pfn = this.frames.allocate();
-      if (typeof pfn !== 'number') {
-        ok = false;
-        break;
+    for (let i = 0; i < entries.length; i += 2) {
+      if (!this.ptes.set(to + (entries[i] - from), entries[i + 1])) {
+        for (const va of moved) this.ptes.delete(to + (va - from));
+        return null;
       }
-      got.push(pfn);
+      moved.push(entries[i]);
     }
-    for (const pfn of got) this.frames.release(pfn);
-    return ok;
+    return moved;
   }
 
-  /** mm/mremap.c: move_page_tables — the pages follow the mapping. */
-  private movePages(from: number, to: number, len: number): void {
-    if (this.ptes.size === 0 && this.guardPages.size === 0) return;
-    const moved: number[] = [];
-    this.ptes.forEach(from, from + len, (va, entry) => {
-      moved.push(va, entry);
-    });
-    for (let i = 0; i < moved.length; i += 2) this.ptes.delete(moved[i]);
-    for (let i = 0; i < moved.length; i += 2) {
-      // tableFramesAvailable made sure of the frames; failing here would lose pages.
-      if (!this.ptes.set(to + (moved[i] - from), moved[i + 1])) {
-        throw new Error('page-table frames ran out during a move that was checked for them');
-      }
-    }
+  /** Second half of the move: the old entries go (the frames' references moved with them). */
+  private finishMove(moved: readonly number[], from: number, to: number, len: number): void {
+    for (const va of moved) this.ptes.delete(va);
     if (this.guardPages.size > 0) {
       const guards = [...this.guardPages].filter((va) => va >= from && va < from + len);
       for (const va of guards) this.guardPages.delete(va);

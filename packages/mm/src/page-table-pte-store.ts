@@ -52,12 +52,10 @@ export class PageTablePteStore implements PteStore {
     const flags = toFlags(entry % 8);
     const old = this.table.query(va, this.leaf as never);
     if (old.ok === true) {
-      if (old.pa === pfn * 4096) {
-        this.table.changeFlags(va, flags);
-        return true;
-      }
-      this.table.unmap(va, this.leaf as never);
-      this.count--;
+      // In place: an unmap + map could free the page table (its only entry) and
+      // then fail to allocate it again, losing the PTE.
+      this.table.remap(va, pfn * 4096, flags);
+      return true;
     }
     const r = this.table.map(va, pfn * 4096, 0x1000, flags);
     if (r.ok !== true) return false;

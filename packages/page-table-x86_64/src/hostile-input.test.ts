@@ -1145,6 +1145,26 @@ const PT_CALLS: { readonly [K in Methods<PageTable>]: PtCall } = {
     check: (f, before, [va, change], out) =>
       protectCheck(f, before, va, change, out, changeOk(change)),
   },
+  remap: {
+    args: fc.tuple(vaArg, paArg, anyFlags),
+    check: (f, before, [va, pa, flags], out) => {
+      const what = `remap(${show([va, pa, flags])})`;
+      const argsOk = vaOk(f, va, 1) && isNat(pa) && pa < f.paLimit && validFlags(flags);
+      const leaf = argsOk ? leafAt(before, va) : undefined;
+      // Refused once the leaf is known: pa not aligned to its size, or an empty entry.
+      const refused =
+        leaf !== undefined &&
+        ((pa as number) % leaf.size !== 0 ||
+          isEmptyEntry(pa as number, flags as number, leaf.size));
+      expectThrew(out, !argsOk || refused, what);
+      if (out.threw) return;
+      if (leaf === undefined) return void expect(out.value, what).toBe(NOT_MAPPED);
+      expect(out.value, what).toBe(OK);
+      expect(leavesOf(f.pt)).toEqual(
+        before.map((l) => (l === leaf ? { ...l, pa: pa as number, flags: flags as number } : l)),
+      );
+    },
+  },
   mapRegion: {
     args: fc.tuple(
       vaArg,

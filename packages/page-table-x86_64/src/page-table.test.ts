@@ -424,3 +424,49 @@ describe('5-level paging (LA57)', () => {
     }
   });
 });
+
+describe('remap: replace a leaf in place', () => {
+  test('a 4 KiB leaf takes the new frame and flags; no table is freed or allocated', () => {
+    const { memory, frames, pt } = setup();
+    const va = W + 5 * K4;
+    expect(pt.map(va, 0x7000, K4, RWU)).toBe(OK);
+    const used = frames.inUse;
+    // With frames exhausted, a replace through unmap + map would free the page
+    // table (its only entry) and fail to get it back.
+    frames.exhausted = true;
+    expect(pt.remap(va, 0x9_1234_5000, PTE.PRESENT | PTE.USER | PTE.NO_EXECUTE)).toBe(OK);
+    expect(frames.inUse).toBe(used);
+    const leaf = rawPath(memory, pt.rootPfn, 4, va)[3];
+    expect(leaf.lo).toBe(0x1234_5000 | 0x1 | 0x4);
+    expect(leaf.hi).toBe((0x9 | 0x8000_0000) >>> 0);
+    expect(pt.query(va)).toEqual({
+      ok: true,
+      va,
+      pa: 0x9_1234_5000,
+      size: K4,
+      flags: PTE.PRESENT | PTE.USER | PTE.NO_EXECUTE,
+    });
+  });
+
+  test('a 2 MiB leaf keeps its size and PS; pa must be aligned to it', () => {
+    const { memory, pt } = setup();
+    const va = W + 3 * M2;
+    expect(pt.map(va, 0x4000_0000, M2, RWU)).toBe(OK);
+    expect(() => pt.remap(va + K4, 0x6000_1000, RWU)).toThrow(/not aligned to 0x200000/);
+    expect(pt.remap(va + K4, 0x6020_0000, RWU | PTE.PAT)).toBe(OK);
+    const pde = rawPath(memory, pt.rootPfn, 4, va)[2];
+    expect(pde.lo).toBe((0x6020_0000 | 0x1000 | 0x80 | 0x7) >>> 0);
+  });
+
+  test('NOT_MAPPED where nothing maps the address; bad arguments throw and change nothing', () => {
+    const { memory, pt } = setup();
+    expect(pt.map(W, 0x7000, K4, RWU)).toBe(OK);
+    const before = snapshotTables(memory, pt.rootPfn, 4);
+    expect(pt.remap(W + K4, 0x8000, RWU)).toBe(NOT_MAPPED);
+    expect(() => pt.remap(W, -4096, RWU)).toThrow(RangeError);
+    expect(() => pt.remap(W, 2 ** 52, RWU)).toThrow(RangeError);
+    expect(() => pt.remap(W, 0x8000, 0.5)).toThrow();
+    expect(() => pt.remap(Number.NaN, 0x8000, RWU)).toThrow(RangeError);
+    expect(snapshotTables(memory, pt.rootPfn, 4)).toEqual(before);
+  });
+});

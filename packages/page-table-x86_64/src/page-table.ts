@@ -611,6 +611,39 @@ export class PageTable {
     return OK;
   }
 
+  /**
+   * Points the leaf that maps `va` at frame `pa` with `flags`, in place: the leaf
+   * keeps its size and no table is freed or allocated, so replacing a page (a
+   * copy-on-write break) cannot fail for want of a table frame. `pa` must be
+   * aligned to the leaf's size. NOT_MAPPED when nothing maps `va`.
+   */
+  remap(va: number, pa: number, flags: number): Ok | NotMapped {
+    this.checkVa(va, 1);
+    if (typeof pa !== 'number' || !Number.isInteger(pa) || pa < 0 || pa >= this.paLimit) {
+      throw new RangeError(
+        `physical address must be an integer in [0, 2^${this.maxPhysAddrBits}), got ${String(pa)}`,
+      );
+    }
+    checkFlags(flags);
+    this.live();
+    this.io[0] = va;
+    const level = this.findLeaf();
+    if (level === 0) return NOT_MAPPED;
+    const size = LEVEL_SPAN[level] as number;
+    if (pa % size !== 0)
+      throw new RangeError(`physical address ${hex(pa)} is not aligned to ${hex(size)}`);
+    const nlo = leafLo(level, pa, flags);
+    const nhi = leafHi(pa, flags);
+    if (nlo === 0 && nhi === 0) {
+      throw new RangeError(`flags 0 on the 4 KiB page at frame 0 would empty the entry; use unmap`);
+    }
+    const t = this.tw(level, this.pathPfn[level]);
+    const w = this.pathW[level];
+    t[w + 1] = nhi;
+    t[w] = nlo;
+    return OK;
+  }
+
   // Walks to the leaf mapping the address in io[0], recording the path in
   // pathPfn/pathW. Returns its level, or 0 when an empty slot ends the walk.
   private findLeaf(): number {
