@@ -35,6 +35,10 @@ import {
 import { VmaIndex } from './vma-index.js';
 
 const PAGE = 4096;
+/** clearUser zeroes through a buffer of this many bytes. */
+const CLEAR_CHUNK = 64 * 1024;
+/** The longest readUser: its result is one Uint8Array. */
+const MAX_READ_USER = 2 ** 32 - 1;
 const PMD_SIZE = 0x20_0000;
 /** DEFAULT_MAP_WINDOW for 4-level paging: the user half minus the guard page. */
 const DEFAULT_MAP_WINDOW = 0x7fff_ffff_f000;
@@ -1689,15 +1693,36 @@ export class MmStruct {
   clearUser(va: U64Arg, length: number, options?: UserCopyOptions): number {
     if (!Number.isSafeInteger(length) || length < 0)
       throw new RangeError(`length must be a non-negative integer, got ${length}`);
-    return this.userCopy(va, new Uint8Array(length), true, options);
+    const start = checkArg('va', va);
+    // userCopy's rule, before any buffer: a range past the user space clears nothing.
+    if (typeof start === 'bigint' || start > this.layout.taskSize) return length;
+    if (length > this.layout.taskSize - start) return length;
+    // Through one small zero buffer, chunk by chunk up to the first fault: a buffer
+    // of `length` bytes could be far too large to allocate.
+    const zeros = new Uint8Array(Math.min(length, CLEAR_CHUNK));
+    let cleared = 0;
+    while (cleared < length) {
+      const n = Math.min(CLEAR_CHUNK, length - cleared);
+      const left = this.userCopy(start + cleared, zeros.subarray(0, n), true, options);
+      cleared += n - left;
+      if (left !== 0) break;
+    }
+    return length - cleared;
   }
 
   /** `length` bytes of user memory, or EFAULT when any of them cannot be read. */
   readUser(va: U64Arg, length: number, options?: UserCopyOptions): Uint8Array | ErrnoResult {
     if (!Number.isSafeInteger(length) || length < 0)
       throw new RangeError(`length must be a non-negative integer, got ${length}`);
+    const start = checkArg('va', va);
+    // userCopy's rule, before allocating the result: a range past the user space is EFAULT.
+    if (typeof start === 'bigint' || start > this.layout.taskSize) return errnoResult('EFAULT');
+    if (length > this.layout.taskSize - start) return errnoResult('EFAULT');
+    if (length > MAX_READ_USER) {
+      throw new RangeError(`length ${length} is more than one Uint8Array can hold (2^32 - 1)`);
+    }
     const out = new Uint8Array(length);
-    return this.userCopy(va, out, false, options) === 0 ? out : errnoResult('EFAULT');
+    return this.userCopy(start, out, false, options) === 0 ? out : errnoResult('EFAULT');
   }
 
   /** Write `bytes` to user memory: 0, or EFAULT when some could not be written (those before the fault are). */
