@@ -1,4 +1,5 @@
 import { isErrno } from './linux-abi.js';
+import { type ParsedLine, parseMapsLine } from './maps-line.js';
 import { MemoryFile, type MmFile } from './mm-file.js';
 import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 import { computeMmapBase } from './mm-options.js';
@@ -44,31 +45,7 @@ export interface ReplayOptions {
   ) => void;
 }
 
-interface ParsedLine {
-  start: number;
-  end: number;
-  perms: string;
-  offset: number;
-  dev: string;
-  ino: number;
-  name: string;
-}
-
-/** Parse a canonical maps line. */
-export function parseMapsLine(line: string): ParsedLine {
-  const parts = line.split(' ');
-  const [range, perms, offset, dev, ino] = parts;
-  const [start, end] = range.split('-');
-  return {
-    start: Number.parseInt(start, 16),
-    end: Number.parseInt(end, 16),
-    perms,
-    offset: Number.parseInt(offset, 16),
-    dev,
-    ino: Number(ino),
-    name: parts.slice(5).join(' '),
-  };
-}
+export { parseMapsLine };
 
 const SPECIAL_NAMES = new Set(['[vdso]', '[vvar]', '[vvar_vclock]', '[vsyscall]']);
 
