@@ -48,6 +48,9 @@ export class MemoryFile implements MmFile {
   private fillLimit: number;
 
   constructor(options: MemoryFileOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`options must be an object, got ${String(options)}`);
+    }
     if (typeof options.path !== 'string')
       throw new TypeError(`path must be a string, got ${options.path}`);
     if (!Number.isSafeInteger(options.ino) || options.ino < 0) {
@@ -86,6 +89,10 @@ export class MemoryFile implements MmFile {
   }
 
   readPage(pgoff: number, dest: Uint8Array): void {
+    checkPage(pgoff, dest, 'dest');
+    if (dest.length < PAGE_SIZE_4K) {
+      throw new RangeError(`dest must hold 4096 bytes, got ${dest.length}`);
+    }
     if (pgoff * PAGE_SIZE_4K >= this._size) {
       dest.fill(0, 0, PAGE_SIZE_4K);
       return;
@@ -94,6 +101,7 @@ export class MemoryFile implements MmFile {
   }
 
   writePage(pgoff: number, src: Uint8Array): void {
+    checkPage(pgoff, src, 'src');
     const base = pgoff * PAGE_SIZE_4K;
     if (base >= this._size) return;
     const page = this.page(pgoff);
@@ -121,5 +129,16 @@ export class MemoryFile implements MmFile {
   /** Mark the file unlinked (maps shows ` (deleted)`). */
   unlink(): void {
     this.deleted = true;
+  }
+}
+
+// Checked before the page map is touched: a NaN or negative page number would be
+// cached as a page of its own (and handed to `fill`).
+function checkPage(pgoff: number, buffer: Uint8Array, name: string): void {
+  if (!Number.isSafeInteger(pgoff) || pgoff < 0) {
+    throw new RangeError(`pgoff must be a non-negative integer, got ${String(pgoff)}`);
+  }
+  if (!(buffer instanceof Uint8Array)) {
+    throw new TypeError(`${name} must be a Uint8Array, got ${String(buffer)}`);
   }
 }

@@ -78,6 +78,9 @@ export class PageCache {
 
   /** Register an address space for truncation callbacks. */
   attach(mm: FileMapper): void {
+    if (typeof mm !== 'object' || mm === null || typeof mm.zapFileFrom !== 'function') {
+      throw new TypeError(`an address space needs zapFileFrom(), got ${String(mm)}`);
+    }
     this.mappers.add(mm);
   }
 
@@ -91,6 +94,9 @@ export class PageCache {
    * (even_cows), then the file and the cache shrink or grow.
    */
   truncateFile(file: MmFile & { truncate(size: number): void }, size: number): void {
+    // Checked before any address space unmaps anything.
+    checkFile(file);
+    checkCount('size', size);
     const holeBegin = Math.ceil(size / 4096);
     for (const mm of this.mappers) mm.zapFileFrom(file, holeBegin);
     file.truncate(size);
@@ -104,12 +110,22 @@ export class PageCache {
    * forgets them, so the next fault reads the file's new content.
    */
   punchHole(file: MmFile, first: number, end: number): void {
+    checkFile(file);
+    checkCount('first', first);
+    if (end !== Number.POSITIVE_INFINITY) checkCount('end', end);
     for (const mm of this.mappers) mm.zapFileFrom(file, first, end, false);
-    for (let pgoff = first; pgoff < end; pgoff++) this.drop(file, pgoff);
+    // The cached pages in the hole, not every page number of it: end may be far away.
+    const pages = this.files.get(file);
+    if (pages === undefined) return;
+    for (const pgoff of [...pages.keys()])
+      if (pgoff >= first && pgoff < end) this.drop(file, pgoff);
   }
 
   /** The frame caching page `pgoff` of `file`, reading it in on a miss; -1 when out of memory. */
   get(file: MmFile, pgoff: number): number {
+    // Checked before a frame is taken: a read failing after the allocation leaked it.
+    checkFile(file);
+    checkCount('pgoff', pgoff);
     let pages = this.files.get(file);
     if (pages === undefined) {
       pages = new Map();
@@ -126,6 +142,7 @@ export class PageCache {
 
   /** The frame caching page `pgoff` of `file`, or -1 when it is not cached (never reads it in). */
   lookup(file: MmFile, pgoff: number): number {
+    checkCount('pgoff', pgoff);
     return this.files.get(file)?.get(pgoff) ?? -1;
   }
 
@@ -138,6 +155,7 @@ export class PageCache {
 
   /** Write a cached page back to its file (a shared mapping's store reaches the file). */
   writeBack(file: MmFile, pgoff: number): void {
+    checkCount('pgoff', pgoff);
     const pfn = this.files.get(file)?.get(pgoff);
     if (pfn !== undefined) file.writePage(pgoff, this.memory.frameBytes(pfn));
   }
@@ -147,6 +165,7 @@ export class PageCache {
    * zero the tail of a partial last page (mm/truncate.c: truncate_inode_pages).
    */
   truncate(file: MmFile, size: number): void {
+    checkCount('size', size);
     const pages = this.files.get(file);
     if (pages === undefined) return;
     const keep = Math.ceil(size / 4096);
@@ -165,6 +184,7 @@ export class PageCache {
 
   /** Forget one cached page (its file content changed underneath, e.g. a punched hole). */
   drop(file: MmFile, pgoff: number): void {
+    checkCount('pgoff', pgoff);
     const pages = this.files.get(file);
     const pfn = pages?.get(pgoff);
     if (pfn === undefined) return;
@@ -189,5 +209,24 @@ export class PageCache {
       this.frames.release(this.zeroPfn);
       this.zeroPfn = -1;
     }
+  }
+}
+
+/** RangeError unless `value` is a non-negative safe integer (a page number or a size). */
+function checkCount(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
+  }
+}
+
+/** TypeError unless `file` can be read and written page by page. */
+function checkFile(file: MmFile): void {
+  if (
+    typeof file !== 'object' ||
+    file === null ||
+    typeof file.readPage !== 'function' ||
+    typeof file.writePage !== 'function'
+  ) {
+    throw new TypeError(`file must have readPage() and writePage(), got ${String(file)}`);
   }
 }
