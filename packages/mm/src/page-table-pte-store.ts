@@ -1,6 +1,6 @@
 import type { PageTable } from '@vmem/page-table-x86_64';
 import { Access, PageTable as PageTableClass, PTE } from '@vmem/page-table-x86_64';
-import { PTE_BITS, type PteStore } from './pte-store.js';
+import { checkPage, PTE_BITS, type PteStore } from './pte-store.js';
 
 // How mm's entry bits sit in a real x86_64 PTE (Intel SDM vol. 3, 4.5, Table 4-20):
 // WRITE is R/W (bit 1), DIRTY is D (bit 6), ANON is software-available bit 9.
@@ -42,12 +42,18 @@ export class PageTablePteStore implements PteStore {
   }
 
   get(va: number): number {
+    checkPage(va);
     const r = this.table.query(va, this.leaf as never);
     if (r.ok !== true) return -1;
     return (r.pa / 4096) * 8 + toBits(r.flags);
   }
 
   set(va: number, entry: number): boolean {
+    checkPage(va);
+    // Checked: the arithmetic below would turn '4096' into frame 512.
+    if (!Number.isSafeInteger(entry) || entry < 0) {
+      throw new RangeError(`entry must be a non-negative integer, got ${String(entry)}`);
+    }
     const pfn = Math.floor(entry / 8);
     const flags = toFlags(entry % 8);
     const old = this.table.query(va, this.leaf as never);
@@ -64,6 +70,8 @@ export class PageTablePteStore implements PteStore {
   }
 
   delete(va: number): number {
+    // An unaligned va would remove the page holding it: the Map store would not.
+    checkPage(va);
     const r = this.table.unmap(va, this.leaf as never);
     if (r.ok !== true) return -1;
     this.count--;

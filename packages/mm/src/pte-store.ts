@@ -55,16 +55,20 @@ export class MapPteStore implements PteStore {
   private readonly map = new Map<number, number>();
 
   get(va: number): number {
+    checkPage(va);
     const entry = this.map.get(va);
     return entry === undefined ? -1 : entry;
   }
 
   set(va: number, entry: number): boolean {
+    checkPage(va);
+    checkAddress('entry', entry);
     this.map.set(va, entry);
     return true;
   }
 
   delete(va: number): number {
+    checkPage(va);
     const entry = this.map.get(va);
     if (entry === undefined) return -1;
     this.map.delete(va);
@@ -72,10 +76,13 @@ export class MapPteStore implements PteStore {
   }
 
   forEach(start: number, end: number, fn: (va: number, entry: number) => void): void {
+    checkAddress('start', start);
+    checkAddress('end', end);
     if (this.map.size === 0) return;
     const pages = (end - start) / 4096;
     if (pages <= this.map.size) {
-      for (let va = start; va < end; va += 4096) {
+      // From the first page at or above start: an unaligned start would step past every key.
+      for (let va = Math.ceil(start / 4096) * 4096; va < end; va += 4096) {
         const entry = this.map.get(va);
         if (entry !== undefined) fn(va, entry);
       }
@@ -98,4 +105,18 @@ export class MapPteStore implements PteStore {
   spawn(): PteStore {
     return new MapPteStore();
   }
+}
+
+// Keys are page addresses: a NaN, a string or a fraction would be stored as a key
+// of its own (or miss every key) instead of being refused.
+function checkAddress(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
+  }
+}
+
+/** RangeError unless `va` is a page address (both stores answer for whole pages only). */
+export function checkPage(va: number): void {
+  checkAddress('va', va);
+  if (va % 4096 !== 0) throw new RangeError(`va must be page aligned, got ${va}`);
 }

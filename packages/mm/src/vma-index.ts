@@ -31,6 +31,7 @@ export class VmaIndex {
 
   /** find_vma_intersection: the first VMA overlapping [start, end). */
   findIntersection(start: number, end: number): VmArea | undefined {
+    checkEnd(end);
     const vma = this.tree.findFirstEndingAfter(start);
     return vma !== undefined && vma.start < end ? vma : undefined;
   }
@@ -76,6 +77,7 @@ export class VmaIndex {
 
   /** The VMAs overlapping [start, end), in order (a snapshot, safe to mutate the index while using it). */
   overlapping(start: number, end: number): VmArea[] {
+    checkEnd(end);
     const out: VmArea[] = [];
     let vma = this.tree.findFirstEndingAfter(start);
     while (vma !== undefined && vma.start < end) {
@@ -98,6 +100,7 @@ export class VmaIndex {
    * least `size` bytes. Returns the last byte of that range clipped to max, or -1.
    */
   emptyAreaRev(min: number, max: number, size: number): number {
+    checkGapArgs(min, max, size);
     if (max + 1 > this.tree.high) max = this.tree.high - 1;
     if (max < min) return -1;
     return this.tree.findGapTopDown(min, max + 1, size, this.gap) ? this.gap.end - 1 : -1;
@@ -108,6 +111,7 @@ export class VmaIndex {
    * bytes. Returns its first byte clipped to min, or -1.
    */
   emptyArea(min: number, max: number, size: number): number {
+    checkGapArgs(min, max, size);
     if (max + 1 > this.tree.high) max = this.tree.high - 1;
     if (max < min) return -1;
     return this.tree.findGapBottomUp(min, max + 1, size, this.gap) ? this.gap.start : -1;
@@ -117,4 +121,27 @@ export class VmaIndex {
   checkInvariants(): void {
     this.tree.checkInvariants();
   }
+}
+
+// `end` is only compared with VMA starts (the tree checks `start`): a string or NaN
+// there would quietly match nothing.
+function checkEnd(end: number): void {
+  if (!Number.isSafeInteger(end) || end < 0) {
+    throw new RangeError(`end must be a non-negative integer, got ${String(end)}`);
+  }
+}
+
+// Checked first: with max below min the search answers -1 without looking at the
+// arguments, and `max + 1` would concatenate a string.
+function checkGapArgs(min: number, max: number, size: number): void {
+  for (const [name, value] of [
+    ['min', min],
+    ['max', max],
+    ['size', size],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
+    }
+  }
+  if (size === 0) throw new RangeError('size must be positive, got 0');
 }
