@@ -6,6 +6,9 @@ export interface PictureOptions {
   color?: boolean;
 }
 
+/** The widest strip drawn (a terminal is far narrower). */
+const MAX_WIDTH = 10_000;
+
 const COLORS: Record<string, string> = {
   'r--': '\x1b[34m',
   'rw-': '\x1b[32m',
@@ -29,6 +32,13 @@ function perms(flags: number): string {
 export function addressSpacePicture(mm: MmStruct, options: PictureOptions = {}): string[] {
   const width = options.width ?? 72;
   const color = options.color ?? false;
+  // Checked: the strip is `width` characters, so Infinity or -1 reached String.repeat
+  // (the engine's RangeError) and 1e9 a gigabyte string.
+  if (!Number.isSafeInteger(width) || width < 1 || width > MAX_WIDTH) {
+    throw new RangeError(`width must be an integer in [1, ${MAX_WIDTH}], got ${String(width)}`);
+  }
+  if (typeof color !== 'boolean')
+    throw new TypeError(`color must be a boolean, got ${String(color)}`);
   const pieces: Array<{ size: number; kind: string }> = [];
   let last = 0;
   for (const vma of mm.vmas) {

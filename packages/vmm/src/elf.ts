@@ -54,6 +54,9 @@ function u64(view: DataView, at: number): number {
 
 /** Parse the headers of an x86_64 ELF64 executable or shared object. */
 export function parseElf(bytes: Uint8Array): ElfImage {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`bytes must be a Uint8Array, got ${Object.prototype.toString.call(bytes)}`);
+  }
   if (
     bytes.length < 64 ||
     bytes[0] !== 0x7f ||

@@ -19,6 +19,7 @@ export function formatDev(dev: number): string {
 
 /** An executable on disk as the loader needs it: bytes, real path, device and inode. */
 export function openExecFile(path: string): ExecFile {
+  if (typeof path !== 'string') throw new TypeError(`path must be a string, got ${typeof path}`);
   let real: string;
   let bytes: Uint8Array;
   let st: ReturnType<typeof statSync>;

@@ -9,6 +9,8 @@ export class UsageError extends Error {
 
 /** Read a vmtrace/1 file, plain or gzip-compressed (detected by its magic bytes). */
 export function loadTrace(path: string): Vmtrace {
+  // readFileSync would take a number as a file descriptor (and block on a pipe).
+  if (typeof path !== 'string') throw new TypeError(`path must be a string, got ${typeof path}`);
   let data: Buffer;
   try {
     data = readFileSync(path);

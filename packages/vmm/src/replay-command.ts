@@ -43,7 +43,14 @@ export function replayFileOnFreshMachine(
     onOp,
   });
   if (save !== undefined) {
-    writeFileSync(save, `${JSON.stringify(saveState(report.trace, report.mm, table, memory))}\n`);
+    const text = `${JSON.stringify(saveState(report.trace, report.mm, table, memory))}\n`;
+    try {
+      writeFileSync(save, text);
+    } catch (error) {
+      // A path that cannot be written (no such directory, a directory) is the user's
+      // mistake, reported in one line like an unreadable trace.
+      throw new UsageError(`${String(save)}: ${(error as Error).message}`);
+    }
   }
   return report;
 }

@@ -64,19 +64,61 @@ export function saveState(
   };
 }
 
-/** Check that parsed JSON is a saved state; throws Error with the reason otherwise. */
+/**
+ * Check that parsed JSON is a saved state, deep enough that dumpAreas and
+ * dumpPageTable can read it: TypeError `not a vmm saved state: <reason>` otherwise.
+ */
 export function checkState(value: unknown): SavedState {
+  const fail = (why: string): never => {
+    throw new TypeError(`not a vmm saved state: ${why}`);
+  };
   const s = value as SavedState;
+  if (typeof s !== 'object' || s === null || s.vmstate !== 1) fail('no "vmstate": 1');
+  if (typeof s.trace !== 'string' || typeof s.brk !== 'string' || typeof s.startBrk !== 'string') {
+    fail('trace, brk and startBrk must be strings');
+  }
+  if (!Array.isArray(s.vmas)) fail('vmas must be an array');
+  for (const v of s.vmas) {
+    if (
+      typeof v !== 'object' ||
+      v === null ||
+      typeof v.line !== 'string' ||
+      !Array.isArray(v.flags) ||
+      !v.flags.every((f) => typeof f === 'string') ||
+      typeof v.pgoff !== 'string' ||
+      !(v.anonVma === null || Number.isSafeInteger(v.anonVma))
+    ) {
+      fail('a vma must be { line, flags: string[], pgoff, anonVma }');
+    }
+  }
+  const pt = s.pageTable;
   if (
-    typeof s !== 'object' ||
-    s === null ||
-    s.vmstate !== 1 ||
-    !Array.isArray(s.vmas) ||
-    typeof s.pageTable !== 'object'
+    typeof pt !== 'object' ||
+    pt === null ||
+    (pt.levels !== 4 && pt.levels !== 5) ||
+    !Number.isSafeInteger(pt.root) ||
+    pt.root < 0 ||
+    typeof pt.frames !== 'object' ||
+    pt.frames === null
   ) {
-    throw new Error('not a vmm saved state');
+    fail('pageTable must be { levels: 4 or 5, root, frames }');
+  }
+  for (const [key, text] of Object.entries(pt.frames)) {
+    if (!/^\d+$/.test(key) || typeof text !== 'string' || decodeFrame(text) === null) {
+      fail(`frame ${JSON.stringify(key)} is not 4096 bytes of base64`);
+    }
   }
   return s;
+}
+
+/** The 4096 bytes of a saved frame, or null when `text` is not that in base64. */
+function decodeFrame(text: string): Uint8Array | null {
+  try {
+    const bytes = fromBase64(text);
+    return bytes.length === 4096 ? bytes : null;
+  } catch {
+    return null; // atob: not base64
+  }
 }
 
 /** The area list: one maps line per VMA with the flags maps does not print. */
@@ -104,12 +146,21 @@ export function dumpPageTable(state: SavedState): string[] {
   const names = levels === 5 ? LEVEL_NAMES_5 : LEVEL_NAMES_4;
   const out: string[] = [`CR3 root frame 0x${root.toString(16)} (${levels}-level paging)`];
   const spanBits = (depth: number): number => 12 + 9 * (levels - 1 - depth);
+  // Each frame is shown once: in a real tree every table has one parent, and a
+  // state whose entries point back at tables already shown would otherwise print
+  // up to 512^levels lines.
+  const shown = new Set<number>();
   const walk = (pfn: number, depth: number, base: number): void => {
     const text = frames[String(pfn)];
     if (text === undefined) {
       out.push(`${'  '.repeat(depth)}(frame 0x${pfn.toString(16)} missing from the saved state)`);
       return;
     }
+    if (shown.has(pfn)) {
+      out.push(`${'  '.repeat(depth)}(frame 0x${pfn.toString(16)} shown above)`);
+      return;
+    }
+    shown.add(pfn);
     const bytes = fromBase64(text);
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset, 1024);
     for (let i = 0; i < 512; i++) {

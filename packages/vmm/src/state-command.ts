@@ -3,6 +3,8 @@ import { UsageError } from './load-trace.js';
 import { checkState, dumpAreas, dumpPageTable, type SavedState } from './saved-state.js';
 
 function loadState(path: string): SavedState {
+  // readFileSync would take a number as a file descriptor (and block on a pipe).
+  if (typeof path !== 'string') throw new TypeError(`path must be a string, got ${typeof path}`);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -26,6 +28,9 @@ export function stateCommand(
   options: { json?: boolean; write?: (line: string) => void } = {},
 ): number {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  if (what !== 'pagetable' && what !== 'maps') {
+    throw new RangeError(`what must be 'pagetable' or 'maps', got ${String(what)}`);
+  }
   const state = loadState(path);
   if (what === 'maps') {
     if (options.json) write(JSON.stringify(state.vmas));
