@@ -4,7 +4,10 @@
 // mmap(NULL) is a top-down findFreeArea in [0x10000, 0x7ffff7fff000) (Linux's
 // mmap_min_addr and a typical x86_64 mmap_base), then map, then unmap of it.
 // mprotect over holes applies to the mapped parts (MemorySet is generic).
-import { formatLine, Mulberry32, medianOf, nowNs } from '@vmem/bench-kit';
+// ns/op is wall-clock time (median of 5 runs); `min=` is the fastest run and
+// `cpu=` the process's user CPU time per op (median), which stays meaningful
+// when other processes share the machine.
+import { formatLine, Mulberry32, median, medianOf, nowNs } from '@vmem/bench-kit';
 import {
   type FreeAreaOptions,
   InMemoryBackend,
@@ -33,6 +36,7 @@ const FREE: FreeAreaOptions<Area>[] = [1, 2, 3, 4].map((n) => ({
 
 interface Run {
   nsPerOp: number;
+  cpuPerOp: number;
   areas: number;
 }
 
@@ -47,6 +51,7 @@ function run(n: number, merge: boolean): Run {
     const r = set.map(new MemoryArea(start, start + pages * PAGE, flags, backend), REPLACE);
     if (!r.ok) throw new Error(`setup mmap failed: ${r.errno}`);
   }
+  const cpu0 = process.cpuUsage().user;
   const t0 = nowNs();
   for (let i = 0; i < OPS; i++) {
     const r = rng.rand(100);
@@ -69,8 +74,9 @@ function run(n: number, merge: boolean): Run {
     }
   }
   const nsPerOp = (nowNs() - t0) / OPS;
+  const cpuPerOp = ((process.cpuUsage().user - cpu0) * 1000) / OPS;
   set.checkInvariants();
-  return { nsPerOp, areas: set.size };
+  return { nsPerOp, cpuPerOp, areas: set.size };
 }
 
 const args = process.argv.slice(2);
@@ -79,14 +85,17 @@ const sizes = args.filter((a) => a !== '--merge').map(Number);
 for (const n of sizes.length > 0 ? sizes : [1000, 10_000, 65_000]) {
   let areas = -1;
   let fastest = Number.POSITIVE_INFINITY;
+  const cpu: number[] = [];
   const ns = medianOf(RUNS, () => {
     const r = run(n, merge);
     if (areas >= 0 && r.areas !== areas) throw new Error('runs disagree on the final area count');
     areas = r.areas;
     fastest = Math.min(fastest, r.nsPerOp);
+    cpu.push(r.cpuPerOp);
     return r.nsPerOp;
   });
   // The fastest run is printed too: on a loaded machine it is the better estimate.
   const phase = merge ? 'memory-set-merge' : 'memory-set';
-  console.log(formatLine(`vma-churn-${n}`, phase, ns, `areas=${areas} min=${fastest.toFixed(0)}`));
+  const extra = `areas=${areas} min=${fastest.toFixed(0)} cpu=${median(cpu).toFixed(0)}`;
+  console.log(formatLine(`vma-churn-${n}`, phase, ns, extra));
 }

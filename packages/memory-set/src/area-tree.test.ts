@@ -230,6 +230,71 @@ describe('AreaTree basics', () => {
     t.checkInvariants();
   });
 
+  test('node capacity validation', () => {
+    expect(() => new AreaTree({ nodeCapacity: 3 })).toThrow(/nodeCapacity/);
+    expect(() => new AreaTree({ nodeCapacity: 4.5 })).toThrow(RangeError);
+    expect(() => new AreaTree({ nodeCapacity: 1025 })).toThrow(RangeError);
+    expect(new AreaTree({ nodeCapacity: 4 }).size).toBe(0);
+  });
+
+  test('grows several levels and shrinks back to one empty leaf', () => {
+    const t = new AreaTree<Item>({ low: 0, high: 10_000, nodeCapacity: 4 });
+    const items: Item[] = [];
+    for (let i = 0; i < 200; i++) {
+      const item = new Item(i * 20, i * 20 + 10, i);
+      items.push(item);
+      t.insert(item);
+    }
+    t.checkInvariants();
+    const internals = t as unknown as { _height: number; _root: number };
+    expect(internals._height).toBeGreaterThanOrEqual(3);
+    // Remove from the middle outwards so merges and borrows happen on both sides.
+    for (let i = 0; i < 200; i++) {
+      const k = i % 2 === 0 ? 100 + (i >> 1) : 99 - (i >> 1);
+      t.remove(items[k]);
+      t.checkInvariants();
+    }
+    expect(internals._height).toBe(0);
+    expect(t.size).toBe(0);
+  });
+
+  test('checkInvariants detects corrupted augmentation, floors and leaf ids', () => {
+    const make = (): AreaTree<Item> => {
+      const t = new AreaTree<Item>({ low: 0, high: 10_000, nodeCapacity: 4 });
+      for (let i = 0; i < 30; i++) t.insert(new Item(i * 20, i * 20 + 10 + (i % 3), i));
+      t.checkInvariants();
+      return t;
+    };
+    type Guts = {
+      _nk: Float64Array;
+      _lk: Float64Array;
+      _root: number;
+      _firstLeaf: number;
+      _ls: number;
+      _ns: number;
+      _go: number;
+    };
+    const guts = (tree: AreaTree<Item>): Guts => tree as unknown as Guts;
+    // The root's columns: last ends after a 2-double header, max gaps at _go.
+    let t = make();
+    guts(t)._nk[guts(t)._root * guts(t)._ns + guts(t)._go] += 1;
+    expect(() => t.checkInvariants()).toThrow(/max gap/);
+    t = make();
+    guts(t)._nk[guts(t)._root * guts(t)._ns + 2] -= 1;
+    expect(() => t.checkInvariants()).toThrow(/last end/);
+    t = make();
+    // The floor (double 2 of a leaf's header) of a leaf other than the first.
+    const leaf = t.find(400)!._treeLeaf;
+    expect(leaf).not.toBe(guts(t)._firstLeaf);
+    guts(t)._lk[leaf * guts(t)._ls + 2] += 1;
+    expect(() => t.checkInvariants()).toThrow(/floor/);
+    t = make();
+    const n = t.find(100)!;
+    n._treeLeaf = t.first()!._treeLeaf === n._treeLeaf ? n._treeLeaf + 1 : t.first()!._treeLeaf;
+    expect(() => t.checkInvariants()).toThrow(/leaf id/);
+    expect(() => t.remove(n)).toThrow(/not in this tree/);
+  });
+
   test('iteration survives removal of the yielded node', () => {
     const t = build([
       [10, 20],
@@ -461,9 +526,20 @@ function randomOp(rng: Mulberry32): Op {
 }
 
 describe('AreaTree against a naive reference', () => {
-  test.each([1, 2, 3, 4, 5, 6, 7, 8])('seeded random sequence, seed %i', (seed) => {
+  // Tiny capacities give deep trees out of a few dozen areas, so that leaf and
+  // inner-node splits, merges, borrows and root changes all happen often.
+  test.each([
+    [1, 4],
+    [2, 4],
+    [3, 4],
+    [4, 5],
+    [5, 5],
+    [6, 32],
+    [7, 32],
+    [8, 32],
+  ])('seeded random sequence, seed %i, node capacity %i', (seed, nodeCapacity) => {
     const rng = new Mulberry32(seed);
-    const tree = new AreaTree<Item>({ low: LOW, high: HIGH });
+    const tree = new AreaTree<Item>({ low: LOW, high: HIGH, nodeCapacity });
     const ref = new NaiveAreas<Item>(LOW, HIGH);
     const ids = { value: 0 };
     for (let step = 0; step < 3000; step++) {
@@ -514,8 +590,8 @@ describe('AreaTree against a naive reference', () => {
       fc.record({ kind: fc.constant('probe' as const), addr: fc.integer({ min: 0, max: 300 }) }),
     );
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {
-        const tree = new AreaTree<Item>({ low: LOW, high: 280 });
+      fc.property(fc.array(opArb, { maxLength: 80 }), fc.constantFrom(4, 5, 32), (ops, cap) => {
+        const tree = new AreaTree<Item>({ low: LOW, high: 280, nodeCapacity: cap });
         const ref = new NaiveAreas<Item>(LOW, 280);
         const ids = { value: 0 };
         for (const op of ops) {
@@ -537,9 +613,10 @@ describe('AreaTree against a naive reference', () => {
         fc.integer({ min: 0, max: 3000 }),
         fc.integer({ min: 1, max: 200 }),
         fc.boolean(),
-        (pieces, lo, hi, len, topDown) => {
+        fc.constantFrom(4, 5, 32),
+        (pieces, lo, hi, len, topDown, nodeCapacity) => {
           // Lay pieces out as (free, used) runs from the window's low end.
-          const tree = new AreaTree<Item>({ low: 0, high: 3000 });
+          const tree = new AreaTree<Item>({ low: 0, high: 3000, nodeCapacity });
           const ref = new NaiveAreas<Item>(0, 3000);
           let cursor = 0;
           pieces.forEach(([free, used], i) => {
@@ -583,9 +660,12 @@ describe('AreaTree at scale', () => {
     }
     tree.checkInvariants();
     expect(tree.size).toBe(n);
-    // AVL height bound: < 1.4405 log2(n + 2).
-    const root = (tree as unknown as { _root: AreaNode })._root;
-    expect(root._treeHeight).toBeLessThan(1.4405 * Math.log2(n + 2));
+    // B-tree height bound: non-root leaves and inner nodes are at least a
+    // quarter full (8 of 32) and the root has 2 children, so there are at most
+    // n / 8 leaves and 2 * 8^(height - 1) <= n / 8.
+    const height = (tree as unknown as { _height: number })._height;
+    expect(height).toBeGreaterThan(1);
+    expect(height).toBeLessThanOrEqual(1 + Math.floor(Math.log(n / 16) / Math.log(8)));
     // Carve one 40-page hole in the middle by removing two neighbours.
     tree.remove(items[50_000]);
     tree.remove(items[50_001]);

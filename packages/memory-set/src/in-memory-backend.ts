@@ -1,4 +1,4 @@
-import { checkAddress, checkAligned, hex } from './check.js';
+import { checkAddress, checkAligned, hex, isMultiple } from './check.js';
 import type { MappingBackend } from './mapping-backend.js';
 import { type Failure, failure, OK, type Result } from './result.js';
 
@@ -44,6 +44,10 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
   private readonly _chunks: Map<number, Float64Array>;
   private readonly _record: boolean;
   private _mapped: number;
+  // The chunk last looked up and its index (-1: none): one operation's calls
+  // (check, then fill; unmap, then map) usually stay in one chunk.
+  private _lastIndex: number;
+  private _lastChunk: Float64Array;
 
   constructor(options: InMemoryBackendOptions = {}) {
     const pageSize = options.pageSize ?? 4096;
@@ -54,6 +58,8 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     this.pageSize = pageSize;
     this.calls = [];
     this._chunks = new Map();
+    this._lastIndex = -1;
+    this._lastChunk = new Float64Array(0);
     this._record = options.record === true;
     this._mapped = 0;
   }
@@ -146,7 +152,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
       const ci = Math.floor(p / CHUNK);
       const base = ci * CHUNK;
       const stop = Math.min(last, base + CHUNK);
-      const chunk = this._chunks.get(ci);
+      const chunk = this._chunk(ci);
       if (chunk === undefined) {
         if (!free) return false;
         p = stop;
@@ -166,7 +172,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
       const ci = Math.floor(p / CHUNK);
       const base = ci * CHUNK;
       const stop = Math.min(last, base + CHUNK);
-      let chunk = this._chunks.get(ci);
+      let chunk = this._chunk(ci);
       if (chunk === undefined) {
         chunk = new Float64Array(CHUNK).fill(Number.NaN);
         this._chunks.set(ci, chunk);
@@ -177,8 +183,18 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     }
   }
 
+  private _chunk(index: number): Float64Array | undefined {
+    if (index === this._lastIndex) return this._lastChunk;
+    const chunk = this._chunks.get(index);
+    if (chunk !== undefined) {
+      this._lastIndex = index;
+      this._lastChunk = chunk;
+    }
+    return chunk;
+  }
+
   private _page(name: string, addr: number): number {
-    if (!Number.isSafeInteger(addr) || addr < 0 || addr % this.pageSize !== 0) {
+    if (!Number.isSafeInteger(addr) || addr < 0 || !isMultiple(addr, this.pageSize)) {
       throw new RangeError(`${name} must be a multiple of ${hex(this.pageSize)}, got ${addr}`);
     }
     return addr / this.pageSize;

@@ -1,5 +1,12 @@
 import { AreaGap, AreaTree, DEFAULT_TREE_HIGH } from './area-tree.js';
-import { checkAddress, checkAligned, checkLength, hex } from './check.js';
+import {
+  checkAddress,
+  checkAligned,
+  checkLength,
+  hex,
+  isMultiple,
+  modPowerOfTwo,
+} from './check.js';
 import type { MappingBackend } from './mapping-backend.js';
 import type { MemoryArea } from './memory-area.js';
 import { type Failure, failure, OK, type Result } from './result.js';
@@ -79,11 +86,13 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
   readonly merging: boolean;
   private readonly _tree: AreaTree<MemoryArea<F, B>>;
   private readonly _gap: AreaGap<MemoryArea<F, B>>;
-  // Areas touched by the current operation and their new flags (reused).
+  // Areas touched by the current operation, their bounds (copied from the
+  // tree's leaves: reading them from the areas would load each area and its
+  // boxed numbers) and their new flags; reused.
   private readonly _touched: (MemoryArea<F, B> | undefined)[];
+  private _ts: Float64Array;
+  private _te: Float64Array;
   private readonly _newFlags: F[];
-  // The first area above the range of the last _collect.
-  private _after: MemoryArea<F, B> | undefined;
 
   constructor(options: MemorySetOptions = {}) {
     const granule = options.granule ?? 4096;
@@ -100,8 +109,9 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     this._tree = new AreaTree({ low, high, verifyMembership: false });
     this._gap = new AreaGap();
     this._touched = [];
+    this._ts = new Float64Array(16);
+    this._te = new Float64Array(16);
     this._newFlags = [];
-    this._after = undefined;
   }
 
   /** Lowest usable address (inclusive). */
@@ -169,7 +179,7 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     const s = area.start;
     const e = area.end;
     this._checkRange(s, e - s);
-    if (area._treeHeight !== 0) {
+    if (area._treeLeaf !== -1) {
       throw new RangeError(`area [${hex(s)}, ${hex(e)}) is already in a set`);
     }
     const count = this._collect(s, e);
@@ -192,19 +202,20 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
       this._undoUnmap(count, s, e);
       return this._done(count, m);
     }
-    // The area that will be just below the new one, found without a search
-    // from the root (it survives the commit: it ends at or below s).
     const tree = this._tree;
-    let below: MemoryArea<F, B> | undefined;
-    if (count > 0) {
-      const first = this._touched[0]!;
-      below = first.start < s ? first : tree.prev(first);
+    if (count === 0) {
+      // The tree has not changed since _collect left its cursor where the
+      // area goes.
+      tree._insertAtCursor(area, s, e);
     } else {
-      below = this._after === undefined ? tree.last() : tree.prev(this._after);
+      // The area that will be just below the new one, found without a search
+      // from the root (it survives the commit: it ends at or below s).
+      const first = this._touched[0]!;
+      const below = this._ts[0] < s ? first : tree.prev(first);
+      this._commitUnmap(count, s, e);
+      if (below === undefined) tree.insert(area);
+      else tree._insertAfterNode(below, area, s, e);
     }
-    this._commitUnmap(count, s, e);
-    if (below === undefined) tree.insert(area);
-    else tree.insertAfter(below, area);
     if (this.merging) this._mergeAround(s, e);
     return this._done(count, OK);
   }
@@ -236,6 +247,8 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     const end = start + size;
     const total = this._collect(start, end);
     const touched = this._touched;
+    const ts = this._ts;
+    const te = this._te;
     const newFlags = this._newFlags;
     // Keep only the areas whose flags change, with their new flags.
     let count = 0;
@@ -249,6 +262,8 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
       }
       if (nf === a.flags) continue;
       touched[count] = a;
+      ts[count] = ts[i];
+      te[count] = te[i];
       newFlags[count++] = nf;
     }
     for (let i = count; i < total; i++) touched[i] = undefined;
@@ -260,12 +275,15 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     const tree = this._tree;
     for (let i = 0; i < count; i++) {
       let a = touched[i]!;
-      if (a.start < start) {
-        const mid = this._splitOff(a, start);
-        tree.split(a, start, mid);
+      let as = ts[i];
+      const ae = te[i];
+      if (as < start) {
+        const mid = this._splitOff(a, as, start, ae);
+        tree._splitNode(a, start, ae, mid);
         a = mid;
+        as = start;
       }
-      if (a.end > end) tree.split(a, end, this._splitOff(a, end));
+      if (ae > end) tree._splitNode(a, end, ae, this._splitOff(a, as, end, ae));
       a.flags = newFlags[i];
     }
     if (this.merging) this._mergeAround(start, end);
@@ -309,7 +327,7 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
       for (;;) {
         if (!tree.findGapTopDown(lo, hi, searchLength, gap)) return undefined;
         let addr = gap.end - length;
-        addr -= mod(addr - alignOffset, align);
+        addr -= modPowerOfTwo(addr - alignOffset, align);
         if (guard !== undefined) {
           // The range ends at or below gap.end; a start guard of the area above
           // that reaches below gap.end pushes the limit under the guard.
@@ -333,7 +351,7 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     for (;;) {
       if (!tree.findGapBottomUp(lo, hi, searchLength, gap)) return undefined;
       let addr = gap.start;
-      addr += mod(alignOffset - addr, align);
+      addr += modPowerOfTwo(alignOffset - addr, align);
       if (guard !== undefined) {
         // Linux compares against gap + (length with alignment slack) - 1; the
         // range itself only needs [addr, addr + length) clear of the guard.
@@ -362,7 +380,7 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
   checkInvariants(): void {
     this._tree.checkInvariants();
     for (const a of this._tree) {
-      if (a.start % this.granule !== 0 || a.end % this.granule !== 0) {
+      if (!isMultiple(a.start, this.granule) || !isMultiple(a.end, this.granule)) {
         throw new Error(`area [${hex(a.start)}, ${hex(a.end)}) is not granule-aligned`);
       }
     }
@@ -380,23 +398,24 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     }
   }
 
-  // Fills _touched with the areas overlapping [start, end); returns their count.
+  // Fills _touched, _ts and _te with the areas overlapping [start, end) and
+  // their bounds; returns their count. Leaves the tree's cursor where an area
+  // starting at `start` goes.
   private _collect(start: number, end: number): number {
     const tree = this._tree;
-    const touched = this._touched;
-    let count = 0;
-    let a = tree.findFirstEndingAfter(start);
-    while (a !== undefined && a.start < end) {
-      touched[count++] = a;
-      a = tree.next(a);
+    let count = tree._collect(start, end, this._touched, this._ts, this._te);
+    if (count > this._ts.length) {
+      let room = this._ts.length;
+      while (room < count) room *= 2;
+      this._ts = new Float64Array(room);
+      this._te = new Float64Array(room);
+      count = tree._collect(start, end, this._touched, this._ts, this._te);
     }
-    this._after = a;
     return count;
   }
 
   // Drops the references held for the current operation and answers `result`.
   private _done(count: number, result: Result): Result {
-    this._after = undefined;
     const touched = this._touched;
     for (let i = 0; i < count; i++) touched[i] = undefined;
     return result;
@@ -404,15 +423,21 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
 
   // canSplit for each bound of [start, end) strictly inside a touched area.
   private _checkCuts(count: number, start: number, end: number): Result {
-    const first = this._touched[0]!;
-    if (first.start < start && first.backend.canSplit !== undefined) {
-      const r = first.backend.canSplit(first.start, start, first.end, first.flags);
-      if (!r.ok) return r;
+    const ts = this._ts;
+    const te = this._te;
+    if (ts[0] < start) {
+      const first = this._touched[0]!;
+      if (first.backend.canSplit !== undefined) {
+        const r = first.backend.canSplit(ts[0], start, te[0], first.flags);
+        if (!r.ok) return r;
+      }
     }
-    const last = this._touched[count - 1]!;
-    if (last.end > end && last.backend.canSplit !== undefined) {
-      const r = last.backend.canSplit(last.start, end, last.end, last.flags);
-      if (!r.ok) return r;
+    if (te[count - 1] > end) {
+      const last = this._touched[count - 1]!;
+      if (last.backend.canSplit !== undefined) {
+        const r = last.backend.canSplit(ts[count - 1], end, te[count - 1], last.flags);
+        if (!r.ok) return r;
+      }
     }
     return OK;
   }
@@ -420,10 +445,12 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
   // Backend unmap of the touched parts; on failure the earlier ones are mapped again.
   private _unmapPieces(count: number, start: number, end: number): Result {
     const touched = this._touched;
+    const ts = this._ts;
+    const te = this._te;
     for (let i = 0; i < count; i++) {
       const a = touched[i]!;
-      const ps = Math.max(a.start, start);
-      const pe = Math.min(a.end, end);
+      const ps = Math.max(ts[i], start);
+      const pe = Math.min(te[i], end);
       let r: Result;
       try {
         r = a.backend.unmap(ps, pe, a.flags);
@@ -443,11 +470,13 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
   // Backend protect of the touched parts; on failure the earlier ones are protected back.
   private _protectPieces(count: number, start: number, end: number): Result {
     const touched = this._touched;
+    const ts = this._ts;
+    const te = this._te;
     const newFlags = this._newFlags;
     for (let i = 0; i < count; i++) {
       const a = touched[i]!;
-      const ps = Math.max(a.start, start);
-      const pe = Math.min(a.end, end);
+      const ps = Math.max(ts[i], start);
+      const pe = Math.min(te[i], end);
       let r: Result;
       try {
         r = a.backend.protect(ps, pe, a.flags, newFlags[i]);
@@ -469,8 +498,8 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     const newFlags = this._newFlags;
     for (let j = count - 1; j >= 0; j--) {
       const a = touched[j]!;
-      const ps = Math.max(a.start, start);
-      const pe = Math.min(a.end, end);
+      const ps = Math.max(this._ts[j], start);
+      const pe = Math.min(this._te[j], end);
       mustUndo(a.backend.protect(ps, pe, newFlags[j], a.flags), 'protect', ps, pe);
     }
   }
@@ -479,8 +508,8 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     const touched = this._touched;
     for (let j = count - 1; j >= 0; j--) {
       const a = touched[j]!;
-      const ps = Math.max(a.start, start);
-      const pe = Math.min(a.end, end);
+      const ps = Math.max(this._ts[j], start);
+      const pe = Math.min(this._te[j], end);
       mustUndo(a.backend.map(ps, pe, a.flags), 'map', ps, pe);
     }
   }
@@ -489,30 +518,34 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
   private _commitUnmap(count: number, start: number, end: number): void {
     const tree = this._tree;
     const touched = this._touched;
+    const ts = this._ts;
+    const te = this._te;
     for (let i = 0; i < count; i++) {
       const a = touched[i]!;
-      if (a.start >= start && a.end <= end) {
-        tree.remove(a);
-      } else if (a.start < start && a.end > end) {
-        tree.split(a, end, this._splitOff(a, end));
-        a.backend.shrink?.(a.start, end, a.start, start, a.flags);
-        tree.setEnd(a, start);
-      } else if (a.start < start) {
-        a.backend.shrink?.(a.start, a.end, a.start, start, a.flags);
-        tree.setEnd(a, start);
+      const as = ts[i];
+      const ae = te[i];
+      if (as >= start && ae <= end) {
+        tree._removeNode(a);
+      } else if (as < start && ae > end) {
+        tree._splitNode(a, end, ae, this._splitOff(a, as, end, ae));
+        a.backend.shrink?.(as, end, as, start, a.flags);
+        tree._setEndNode(a, start);
+      } else if (as < start) {
+        a.backend.shrink?.(as, ae, as, start, a.flags);
+        tree._setEndNode(a, start);
       } else {
-        a.backend.shrink?.(a.start, a.end, end, a.end, a.flags);
-        tree.setStart(a, end);
+        a.backend.shrink?.(as, ae, end, ae, a.flags);
+        tree._setStartNode(a, end);
       }
     }
   }
 
-  // The new area for [at, a.end) when `a` splits at `at` (the caller trims `a`).
-  private _splitOff(a: MemoryArea<F, B>, at: number): MemoryArea<F, B> {
+  // The new area for [at, end) when `a`, which spans [start, end), splits at
+  // `at` (the caller trims `a`).
+  private _splitOff(a: MemoryArea<F, B>, start: number, at: number, end: number): MemoryArea<F, B> {
     const backend = a.backend;
-    const upper =
-      backend.split === undefined ? backend : backend.split(a.start, at, a.end, a.flags);
-    return a.derive(at, a.end, a.flags, upper);
+    const upper = backend.split === undefined ? backend : backend.split(start, at, end, a.flags);
+    return a.derive(at, end, a.flags, upper);
   }
 
   // Merges adjacent compatible areas from the one ending at `start` up to the
@@ -544,14 +577,9 @@ function mergeable<F extends number, B extends MappingBackend<F>>(
 
 function checkAlign(align: number, granule: number): void {
   checkLength('align', align);
-  if (align < granule || align % granule !== 0 || 2 ** Math.round(Math.log2(align)) !== align) {
+  if (align < granule || 2 ** Math.round(Math.log2(align)) !== align) {
     throw new RangeError(`align must be a power of two >= ${granule}, got ${align}`);
   }
-}
-
-function mod(value: number, modulus: number): number {
-  const r = value % modulus;
-  return r < 0 ? r + modulus : r;
 }
 
 // Linux vm_start_gap: the area's start lowered by its guard, not below 0.
