@@ -14,15 +14,8 @@
 // CPU time per op: it stays meaningful when other processes share the machine.
 
 import { formatLine, Mulberry32, median, nowNs } from '@vmem/bench-kit';
-import {
-  Access,
-  newLeaf,
-  PageTable,
-  type PageTableFrameSource,
-  type PageTableMemory,
-  PTE,
-  Tlb,
-} from '../src/index.js';
+import { Access, newLeaf, PageTable, type PageTableFrameSource, PTE, Tlb } from '../src/index.js';
+import { ChunkedMemory } from '../src/test-support/chunked-memory.js';
 
 const W = 0x1_0000_0000;
 const PAGES = 262_144;
@@ -31,19 +24,6 @@ const PA_BASE = 0x40_0000_0000; // 256 GiB: data frames, never touched by the ta
 const FLAGS = PTE.PRESENT | PTE.WRITABLE | PTE.USER;
 const RUNS = 5;
 const MAP_2M_REPEATS = 50;
-
-/** Physical memory as an array of frames indexed by pfn, materialised on demand. */
-class ArrayMemory implements PageTableMemory {
-  private readonly frames: Uint32Array[] = [];
-  frameWords(pfn: number): Uint32Array {
-    let f = this.frames[pfn];
-    if (f === undefined) {
-      f = new Uint32Array(1024);
-      this.frames[pfn] = f;
-    }
-    return f;
-  }
-}
 
 /** Bump allocator with a free stack, counting frames in use. */
 class BumpFrames implements PageTableFrameSource {
@@ -136,7 +116,9 @@ function timed(ops: number, fn: () => void): [number, number] {
 }
 
 function run(): RunResult {
-  const memory = new ArrayMemory();
+  // Chunks of 1024 frames (4 MiB): the memory shape the walker indexes directly
+  // (memory.ts); @vmem/frame-allocator's PhysicalMemory offers the same.
+  const memory = new ChunkedMemory({ chunkFrameBits: 10 });
   const frames = new BumpFrames();
   const pt = new PageTable({ memory, frames });
 

@@ -145,23 +145,27 @@ function shiftOf(level: number): number {
 
 /** An x86_64 page table in simulated physical memory. */
 export class PageTable {
+  // Numeric fields are initialised where they are declared, with a value of the
+  // kind they keep (small integer or double): a field declared bare is first
+  // defined as undefined (ES2022 class fields), and the engine then reads it as
+  // "any value", with a type check and an untagging step on every use.
   readonly memory: PageTableMemory;
   readonly frames: PageTableFrameSource;
-  readonly levels: PagingLevels;
+  readonly levels: PagingLevels = 4;
   /** 48 or 57. */
-  readonly vaBits: number;
+  readonly vaBits: number = 48;
   /** 2^vaBits: linear addresses are numbers below it. */
-  readonly vaLimit: number;
-  readonly maxPhysAddrBits: number;
+  readonly vaLimit: number = 2 ** 48;
+  readonly maxPhysAddrBits: number = 52;
   /** 2^maxPhysAddrBits: physical addresses are numbers below it. */
-  readonly paLimit: number;
+  readonly paLimit: number = 2 ** 52;
   /** The walker behind translate(); holds the control registers. */
   readonly walker: PageWalker;
 
-  private root: number;
+  private root = -1;
   private tables = 0;
-  private readonly hiAddrMask: number;
-  private readonly pfnLimit: number;
+  private readonly hiAddrMask: number = 0;
+  private readonly pfnLimit: number = 2 ** 40;
   private readonly cPfn: Float64Array = new Float64Array(6).fill(-1);
   private readonly cWords: Uint32Array[] = [];
   private readonly pathPfn: Float64Array = new Float64Array(6);
@@ -300,11 +304,49 @@ export class PageTable {
    * HUGE_PAGE_CONFLICT when a larger leaf covers `va`.
    */
   map(va: number, pa: number, pageSize: PageSize, flags: number): MapResult {
-    // Tiny on purpose so that it inlines: addresses above 2^30 are not small
-    // integers and would be boxed when passed to a call that does not inline, so
-    // they travel through `io` and mapPage takes small integers only.
-    // The typeof tests come first: the Float64Array would turn '4096' or null into a
-    // number instead of refusing it, and `&` on a bigint throws the engine's TypeError.
+    // The common case inline, in the caller's code (the function must stay small
+    // enough for the engine to inline it): a 4 KiB page in the 2 MiB region of the
+    // last single-page walk, with no table allocated or freed since, so the page
+    // table found then is still the one (see ptKey). Check the arguments, write the
+    // entry. The offset inside the region and the low half of `pa` are exact
+    // doubles below 2^32, so `x === (x & alignedBits)` tests that they are integers
+    // and aligned at once. Literals as in mapPage.
+    if (
+      pageSize === 0x1000 &&
+      typeof va === 'number' &&
+      typeof pa === 'number' &&
+      typeof flags === 'number'
+    ) {
+      const key = Math.floor(va * 4.76837158203125e-7);
+      const off = va - key * 2097152;
+      const paHi = Math.floor(pa * 2.3283064365386963e-10);
+      const paLo = pa - paHi * 4294967296;
+      if (
+        key === this.ptKey &&
+        this.ptVersion === this.version &&
+        off === (off & 0x1ff000) &&
+        paLo === (paLo & 0xfffff000) >>> 0 &&
+        pa >= 0 &&
+        pa < this.paLimit &&
+        (flags & 0xffffff) === flags
+      ) {
+        const lo = paLo | (flags & 0xfff);
+        const hi = paHi | ((flags >>> 12) << 20);
+        const t = this.ptWords;
+        const w = off >>> 11;
+        if ((lo | hi) !== 0) {
+          if ((t[w] | t[w | 1]) !== 0) return ALREADY_MAPPED;
+          t[w | 1] = hi;
+          t[w] = lo;
+          return OK;
+        }
+      }
+    }
+    // Addresses above 2^30 are not small integers and would be boxed when passed
+    // to a call that does not inline, so they travel through `io` and mapPage takes
+    // small integers only. The typeof tests come first: the Float64Array would turn
+    // '4096' or null into a number instead of refusing it, and `&` on a bigint
+    // throws the engine's TypeError.
     if (typeof va !== 'number') notANumber('linear address', va);
     if (typeof pa !== 'number') notANumber('physical address', pa);
     if (typeof flags !== 'number') checkFlags(flags);
@@ -323,6 +365,30 @@ export class PageTable {
     const io = this.io;
     const va = io[0];
     const pa = io[1];
+    if (leafLevel === 2) {
+      // As map() does for 4 KiB pages: a 2 MiB page in the 1 GiB region of the last
+      // 2 MiB walk (see pdKey), checked and written before anything else.
+      const key = Math.floor(va * 9.313225746154785e-10);
+      const off = va - key * 1073741824;
+      const paHi = Math.floor(pa * 2.3283064365386963e-10);
+      const paLo = pa - paHi * 4294967296;
+      if (
+        key === this.pdKey &&
+        this.pdVersion === this.version &&
+        off === (off & 0x3fe00000) &&
+        paLo === (paLo & 0xffe00000) >>> 0 &&
+        pa >= 0 &&
+        pa < this.paLimit &&
+        (flags & 0xffffff) === flags
+      ) {
+        const t = this.pdWords;
+        const w = off >>> 20;
+        if ((t[w] & 0x81) !== 0) return ALREADY_MAPPED;
+        t[w | 1] = paHi | ((flags >>> 12) << 20);
+        t[w] = paLo | (flags & 0xf7f) | 0x80 | ((flags & 0x80) << 5);
+        return OK;
+      }
+    }
     // Alignment (and integrality) by an exact multiplication with 2^-shift: `%` on
     // doubles is a library call.
     const inv =
@@ -357,31 +423,8 @@ export class PageTable {
     }
     const vaHi = Math.floor(va * 2.3283064365386963e-10);
     const vaLo = (va - vaHi * 4294967296) | 0;
+    // (The cached-table case was tried in map().)
     const key = Math.floor(va * 4.76837158203125e-7);
-    if (leafLevel === 1) {
-      if (key === this.ptKey && this.ptVersion === this.version) {
-        // Same 2 MiB region as the last walk and no table allocated or freed since:
-        // the page table found then is still the one (see ptKey).
-        const t = this.ptWords;
-        const w = (vaLo >>> 11) & 0x3fe;
-        if ((t[w] | t[w + 1]) !== 0) return ALREADY_MAPPED;
-        t[w + 1] = hiBits;
-        t[w] = loBits;
-        return OK;
-      }
-    } else if (
-      leafLevel === 2 &&
-      Math.floor(va * 9.313225746154785e-10) === this.pdKey &&
-      this.pdVersion === this.version
-    ) {
-      // The same for 2 MiB leaves: the page directory of this 1 GiB region is known.
-      const t = this.pdWords;
-      const w = (vaLo >>> 20) & 0x3fe;
-      if ((t[w] & 0x81) !== 0) return ALREADY_MAPPED;
-      t[w + 1] = hiBits;
-      t[w] = loBits;
-      return OK;
-    }
     const pathPfn = this.pathPfn;
     const pathW = this.pathW;
     const hiAddrMask = this.hiAddrMask;
@@ -534,9 +577,47 @@ export class PageTable {
    * the tables that become empty. Returns what was mapped (into `out` when given).
    */
   unmap(va: number, out?: Leaf): Leaf | NotMapped {
+    // The common case inline, as in map(): a 4 KiB page in the 2 MiB region of the
+    // last single-page walk, no table allocated or freed since, and a Leaf to fill.
+    // `off === (off & 0x1fffff)` tests that the offset in the region is an integer.
+    // The table is freed (and its ancestors, when they empty) only when neither the
+    // next entry (the previous one for the last slot) nor, after it, a scan outward
+    // finds an entry in use; sequential unmaps stop at the first test.
+    if (typeof va === 'number' && out !== undefined) {
+      const key = Math.floor(va * 4.76837158203125e-7);
+      const off = va - key * 2097152;
+      if (key === this.ptKey && this.ptVersion === this.version && off === (off & 0x1fffff)) {
+        const t = this.ptWords;
+        const w = (off >>> 11) & 0x3fe;
+        const lo = t[w];
+        const hi = t[w | 1];
+        if ((lo | hi) === 0) return NOT_MAPPED;
+        out.va = va - (off & 0xfff);
+        out.pa = (hi & this.hiAddrMask) * 4294967296 + ((lo & 0xfffff000) >>> 0);
+        out.size = 0x1000;
+        out.flags = (lo & 0xfff) | ((hi >>> 20) << 12);
+        t[w] = 0;
+        t[w | 1] = 0;
+        const next = w === 1022 ? 1020 : w + 2;
+        if ((t[next] | t[next | 1]) === 0 && !hasOtherEntries(t, 1, w)) this.pruneCached(w);
+        return out;
+      }
+    }
     if (typeof va !== 'number') notANumber('linear address', va);
     this.io[0] = va;
     return this.unmapPage(out);
+  }
+
+  // The cached page table (see ptKey) lost its last entry, at word w: free it and
+  // the ancestors it leaves empty, along the path recorded with it.
+  private pruneCached(w: number): void {
+    this.pathPfn[1] = this.ptPathPfn[1];
+    this.pathW[1] = w;
+    for (let l = 2; l <= this.levels; l++) {
+      this.pathPfn[l] = this.ptPathPfn[l];
+      this.pathW[l] = this.ptPathW[l];
+    }
+    this.pruneFrom(1);
   }
 
   private unmapPage(out: Leaf | undefined): Leaf | NotMapped {
@@ -545,15 +626,14 @@ export class PageTable {
     if (this.root < 0) this.live();
     // Literals as in mapPage: 2^-21 = 4.76837158203125e-7, 2^-32, 2^32.
     if (Math.floor(va * 4.76837158203125e-7) === this.ptKey && this.ptVersion === this.version) {
-      // The page table of this 2 MiB region is known (see ptKey): no walk.
+      // The page table of this 2 MiB region is known (see ptKey): no walk. (Without
+      // an `out` Leaf; unmap() handles the case with one.)
       const t = this.ptWords;
       const vaLo = (va - Math.floor(va * 2.3283064365386963e-10) * 4294967296) | 0;
       const w = (vaLo >>> 11) & 0x3fe;
       const lo = t[w];
       const hi = t[w + 1];
       if ((lo | hi) === 0) return NOT_MAPPED;
-      this.pathPfn[1] = this.ptPathPfn[1];
-      this.pathW[1] = w;
       // describeLeaf for a 4 KiB leaf, inline.
       const result: Leaf = out ?? { ok: true, va: 0, pa: 0, size: 0x1000, flags: 0 };
       result.va = va - (vaLo & 0xfff);
@@ -562,12 +642,7 @@ export class PageTable {
       result.flags = (lo & 0xfff) | ((hi >>> 20) << 12);
       t[w] = 0;
       t[w + 1] = 0;
-      if (hasOtherEntries(t, 1, w)) return result;
-      for (let l = 2; l <= this.levels; l++) {
-        this.pathPfn[l] = this.ptPathPfn[l];
-        this.pathW[l] = this.ptPathW[l];
-      }
-      this.pruneFrom(1);
+      if (!hasOtherEntries(t, 1, w)) this.pruneCached(w);
       return result;
     }
     const level = this.findLeaf();

@@ -14,7 +14,7 @@ import {
   PagingRights,
 } from './access-rights.js';
 import { TWO_32 } from './entry-codec.js';
-import type { PageTableMemory } from './memory.js';
+import { MAX_CHUNK_FRAME_BITS, type PageTableMemory } from './memory.js';
 import {
   checkLevels,
   checkMaxPhysAddrBits,
@@ -64,52 +64,99 @@ export class WalkInfo {
 }
 
 const P = 0x1;
+const A = 0x20;
+const D = 0x40;
 const PS = 0x80;
+const EMPTY = new Int32Array(0);
 const RSVD_2M = 0x1fe000; // PDE with PS = 1: bits 20:13 (SDM Table 4-18)
 const RSVD_1G = 0x3fffe000; // PDPTE with PS = 1: bits 29:13 (SDM Table 4-16)
-const XD_HI = 0x80000000; // bit 63, reserved when IA32_EFER.NXE = 0
-// Slots of the pfn -> words cache (walk() masks with the literal 1023).
-const TABLE_CACHE_SLOTS = 1024;
-// walk()'s small-integer stand-in for TRANSLATE_GP (page faults are -1..-64); the
-// literal -1000 in translate() and walk() is this value.
-const WALK_GP = -1000;
+const XD_HI = 0x80000000 | 0; // bit 63, reserved when IA32_EFER.NXE = 0
+// Slots of the chunk -> words cache.
+const CHUNK_CACHE_SLOTS = 1024;
+
+/** The memory's chunkFrameBits when it offers chunks, else 0 (frames are the chunks). */
+function chunkFrameBitsOf(memory: PageTableMemory): number {
+  const hasBits = memory.chunkFrameBits !== undefined;
+  const hasWords = typeof memory.chunkWords === 'function';
+  if (hasBits !== hasWords) {
+    throw new TypeError(
+      'options.memory must implement both chunkFrameBits and chunkWords, or neither',
+    );
+  }
+  if (!hasBits) return 0;
+  const bits = memory.chunkFrameBits;
+  if (!Number.isInteger(bits) || (bits as number) < 0 || (bits as number) > MAX_CHUNK_FRAME_BITS) {
+    throw new RangeError(
+      `memory.chunkFrameBits must be an integer in 0..${MAX_CHUNK_FRAME_BITS}, got ${String(bits)}`,
+    );
+  }
+  return bits as number;
+}
 
 /** Walks x86_64 paging structures in memory like the CPU does. */
 export class PageWalker {
+  // Every numeric field is initialised where it is declared, with a value of the
+  // kind it keeps (small integer or double): a field declared bare is first
+  // defined as undefined (ES2022 class fields), and the engine then reads it as
+  // "any value" with a type check and an untagging step on every use.
   readonly memory: PageTableMemory;
-  readonly levels: PagingLevels;
+  readonly levels: PagingLevels = 4;
   /** 48 or 57. */
-  readonly vaBits: number;
+  readonly vaBits: number = 48;
   /** 2^vaBits: linear-address numbers must be below it. */
-  readonly vaLimit: number;
-  readonly maxPhysAddrBits: number;
+  readonly vaLimit: number = 2 ** 48;
+  readonly maxPhysAddrBits: number = 52;
   /** Mask of entry address bits in the high dword (below MAXPHYADDR). */
-  readonly hiAddrMask: number;
+  readonly hiAddrMask: number = 0xfffff;
   /** Decision tables for the current control state. */
   readonly rights: PagingRights;
 
   /** Level of the entry that caused the last page fault (diagnostics). */
   faultLevel = 0;
-  /** After a successful translate(): level of the leaf (1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB). */
-  lastLevel = 0;
-  /** After a successful translate(): the leaf entry's low dword (with A/D as updated). */
-  lastLo = 0;
-  /** After a successful translate(): the leaf entry's high dword. */
-  lastHi = 0;
-  /** After a successful translate(): combined rights (Rights bits). */
-  lastRights = 0;
 
-  private hiRsvd: number;
-  private readonly hiRsvdAddr: number;
-  private readonly decide: Int32Array;
-  private readonly pkDeny: Int32Array;
-  private readonly pkCode: Int32Array;
-  private readonly base: Int32Array;
-  // Direct-mapped cache pfn -> words (frameWords returns the same object for a pfn
-  // every time, so a hit saves a call into the memory, which may be a Map lookup).
-  private readonly cPfn: Float64Array = new Float64Array(TABLE_CACHE_SLOTS).fill(-1);
-  private readonly cWords: Uint32Array[] = [];
-  // [0] = linear address in, [1] = physical address out (see translate()).
+  // Reserved bits of a high dword, as an int32 (bit 31 is XD when EFER.NXE = 0).
+  private hiRsvd = 0;
+  private readonly hiRsvdAddr: number = 0;
+  private readonly decide: Int32Array = EMPTY;
+  private readonly pkDeny: Int32Array = EMPTY;
+  private readonly pkCode: Int32Array = EMPTY;
+  private readonly base: Int32Array = EMPTY;
+  // The last successful translation's leaf: level, low dword, high dword, rights
+  // (see lastLevel...). A typed array, so that recording it costs four plain stores.
+  private readonly last: Int32Array = new Int32Array(4);
+  // Table storage (see memory.ts): chunks of 2^chunkBits frames, or single frames
+  // (chunkBits 0, through frameWords) when the memory offers no chunks. A table
+  // entry's frame number is hi[19:0] * 2^20 + lo[31:12]; its chunk is identified by
+  // (hi & hiAddrMask, lo >>> chunkShift) and its words start at
+  // ((lo >>> 12) & frameMask) << 10 = (lo >>> 2) & (frameMask << 10) inside it.
+  private readonly chunked: boolean = false;
+  private readonly chunkBits: number = 0;
+  private readonly chunkShift: number = 12;
+  private readonly frameMask: number = 0;
+  private readonly chunkLength: number = 1024;
+  // Direct-mapped cache chunk number -> words (the memory returns the same object
+  // for a chunk every time, so a hit saves a call into it, which may be a Map lookup).
+  // The cached arrays are Int32Array views of the memory's words: every element is
+  // then a 32-bit integer to the engine (a Uint32Array element above 2^31 is not,
+  // and code specialised on small ones would deoptimise on the first XD bit).
+  private readonly cTag: Float64Array = new Float64Array(CHUNK_CACHE_SLOTS).fill(-1);
+  private readonly cWords: Int32Array[] = [];
+  // The hot chunk: the whole chunk holding root frame hotRoot (4-level paging), when
+  // the last walkSlow() from that root found every table in it. walk() then indexes
+  // this one array at every level (the engine loads its data pointer and length
+  // once) and leaves for walkSlow() as soon as an entry is anything else.
+  private hot: Int32Array = EMPTY;
+  private hotRoot = -1;
+  private hotRootBase = 0;
+  private hotHi = 0;
+  // The hot chunk's first frame, bits 19:0, and ~(frames per chunk - 1) (see walk()).
+  private hotFirst = 0;
+  private hotOutside = -1;
+  // hiRsvd | hiAddrMask (see walk()).
+  private hotHiCheck = 0;
+  // tableWords()'s result: the word of the table's first entry in the array it returns.
+  private slowBase = 0;
+  // [1] = physical address out (see translate()).
   private readonly io: Float64Array = new Float64Array(2);
 
   constructor(options: PageWalkerOptions) {
@@ -121,12 +168,19 @@ export class PageWalker {
       throw new TypeError('options.memory must implement frameWords(pfn)');
     }
     this.memory = memory;
+    this.chunkBits = chunkFrameBitsOf(memory);
+    this.chunked = typeof memory.chunkWords === 'function';
+    this.chunkShift = 12 + this.chunkBits;
+    this.frameMask = (1 << this.chunkBits) - 1;
+    this.chunkLength = 1024 << this.chunkBits;
     this.levels = checkLevels(options.levels ?? 4);
     this.vaBits = vaBitsFor(this.levels);
     this.vaLimit = 2 ** this.vaBits;
     this.maxPhysAddrBits = checkMaxPhysAddrBits(options.maxPhysAddrBits ?? 52);
-    this.hiAddrMask = hiAddressMask(this.maxPhysAddrBits);
-    this.hiRsvdAddr = hiReservedAddressMask(this.maxPhysAddrBits);
+    // `| 0`: the masks are computed with `**`, whose results the engine keeps as
+    // doubles; the fields must hold small integers (see the field declarations).
+    this.hiAddrMask = hiAddressMask(this.maxPhysAddrBits) | 0;
+    this.hiRsvdAddr = hiReservedAddressMask(this.maxPhysAddrBits) | 0;
     const control = mergeControl(DEFAULT_CONTROL, options.control ?? {});
     this.rights = new PagingRights(control);
     this.decide = this.rights.decide;
@@ -134,13 +188,33 @@ export class PageWalker {
     this.pkCode = this.rights.pkCode;
     this.base = this.rights.base;
     this.hiRsvd = this.reservedHiFor(control);
-    const empty = new Uint32Array(0);
-    for (let i = 0; i < TABLE_CACHE_SLOTS; i++) this.cWords.push(empty);
+    this.hotHiCheck = this.hiRsvd | this.hiAddrMask;
+    for (let i = 0; i < CHUNK_CACHE_SLOTS; i++) this.cWords.push(EMPTY);
   }
 
   /** Current control-register state. */
   get control(): PagingControl {
     return this.rights.control;
+  }
+
+  /** After a successful translate(): level of the leaf (1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB). */
+  get lastLevel(): number {
+    return this.last[0];
+  }
+
+  /** After a successful translate(): the leaf entry's low dword (with A/D as updated). */
+  get lastLo(): number {
+    return this.last[1] >>> 0;
+  }
+
+  /** After a successful translate(): the leaf entry's high dword. */
+  get lastHi(): number {
+    return this.last[2] >>> 0;
+  }
+
+  /** After a successful translate(): combined rights (Rights bits). */
+  get lastRights(): number {
+    return this.last[3];
   }
 
   /**
@@ -152,6 +226,7 @@ export class PageWalker {
     const control = mergeControl(this.rights.control, patch);
     this.rights.set(control);
     this.hiRsvd = this.reservedHiFor(control);
+    this.hotHiCheck = this.hiRsvd | this.hiAddrMask;
   }
 
   /** WRPKRU: only the protection-key tables are recomputed. */
@@ -160,7 +235,7 @@ export class PageWalker {
   }
 
   private reservedHiFor(control: PagingControl): number {
-    return (this.hiRsvdAddr | (control.nxe ? 0 : XD_HI)) >>> 0;
+    return this.hiRsvdAddr | (control.nxe ? 0 : XD_HI);
   }
 
   /**
@@ -174,44 +249,133 @@ export class PageWalker {
   translate(root: number, va: number, access: number): number {
     // Kept tiny so that it inlines into the caller: linear and physical addresses
     // above 2^30 are not small integers, and passing or returning them through a
-    // call that does not inline would box them. They go through `io` instead, and
-    // walk() takes and returns small integers only. -1000 is WALK_GP, -2^32
-    // TRANSLATE_GP (literals: a module constant costs a context load and a check).
-    const io = this.io;
-    io[0] = va;
-    const status = this.walk(root, access);
-    return status === 0 ? io[1] : status === -1000 ? -4294967296 : status;
+    // call that does not inline would box them. walk() takes the address as two
+    // 32-bit halves and leaves the physical address in `io`. An address that is not
+    // an integer in [0, 2^vaBits) goes to irregular(). 2^-32 = 2.3283064365386963e-10.
+    if (typeof va === 'number' && va >= 0 && va < this.vaLimit) {
+      const vaHi = Math.floor(va * 2.3283064365386963e-10);
+      const vaLo = va - vaHi * 4294967296;
+      if (vaLo >>> 0 === vaLo) {
+        const status = this.walk(root, vaHi, vaLo | 0, access);
+        return status === 0 ? this.io[1] : status;
+      }
+    }
+    return this.irregular(va, access);
   }
 
-  // The walk for the address in io[0]; the physical address goes to io[1]. Returns
-  // 0, -1 - errorCode, or WALK_GP. Unrolled per level (a loop with a level switch
-  // costs a third more instructions), and bit masks are literals on purpose (see
-  // translate()): P 0x1, A 0x20, PS 0x80, P|RSVD 0x9, 2 MiB reserved 0x1fe000,
-  // 1 GiB reserved 0x3fffe000, 2^-32 = 2.3283064365386963e-10, 2^32 = 4294967296.
-  private walk(root: number, access: number): number {
-    const va = this.io[0];
-    const base = this.base[access];
-    if (!(va >= 0 && va < this.vaLimit && Math.floor(va) === va && base >= 0 && root >= 0)) {
-      if (!(root >= 0))
-        throw new RangeError(`root frame must be a frame number, got ${String(root)}`);
-      return this.irregular(va, access);
+  // The walk for the address vaHi * 2^32 + (vaLo >>> 0) with 4-level tables in the
+  // hot chunk; the physical address goes to io[1]. Returns 0 or -1 - errorCode.
+  // Unrolled per level (a loop costs more instructions). Each entry is tested for
+  // the common case only, with as few operations as possible: a present table
+  // entry (PS = 0, no reserved bit) whose table is in the hot chunk, then a present
+  // leaf without a reserved bit and an allowed access. Anything else (a fault, a
+  // huge leaf, a table elsewhere, 5 levels) breaks out to walkSlow(), the same walk
+  // for every case, which walks again from the root and sorts it out (the A bits
+  // set here stay set, as on a CPU). Word indices are combined with `|` (the bits
+  // never overlap), which the engine needs no overflow check for; constants are
+  // literals (a module constant costs a context load and a check): P 0x1, A 0x20,
+  // PS 0x80.
+  private walk(root: number, vaHi: number, vaLo: number, access: number): number {
+    // biome-ignore lint/suspicious/noConfusingLabels: `break fast` leaves the common case for the one walkSlow() call below
+    fast: {
+      // hotRoot is -1 when there is no hot chunk.
+      if (root !== this.hotRoot || root < 0 || (access & 31) !== access) break fast;
+      const t = this.hot;
+      // An entry's high dword, masked with hotHiCheck, equals hotHi exactly when it
+      // has no reserved bit and its table is in the hot chunk's block of 2^20
+      // frames; the table's frame bits 19:0 minus the chunk's first then have no
+      // bit in `outside` (a negative difference has them all).
+      const hiCheck = this.hotHiCheck;
+      const hotHi = this.hotHi;
+      const first = this.hotFirst;
+      const outside = this.hotOutside;
+      // PML4E.
+      let w = this.hotRootBase | ((vaHi >>> 6) & 0x3fe);
+      let lo: number;
+      let hi: number;
+      let rel: number;
+      lo = t[w];
+      hi = t[w | 1];
+      rel = (lo >>> 12) - first;
+      if ((lo & 0x81) !== 0x1 || (hi & hiCheck) !== hotHi || (rel & outside) !== 0) break fast;
+      if ((lo & 0x20) === 0) t[w] = lo | 0x20;
+      let and = lo;
+      let xd = hi;
+      // PDPTE.
+      w = (rel << 10) | (((vaLo >>> 29) | (vaHi << 3)) & 0x3fe);
+      lo = t[w];
+      hi = t[w | 1];
+      rel = (lo >>> 12) - first;
+      if ((lo & 0x81) !== 0x1 || (hi & hiCheck) !== hotHi || (rel & outside) !== 0) break fast;
+      if ((lo & 0x20) === 0) t[w] = lo | 0x20;
+      and &= lo;
+      xd |= hi;
+      // PDE.
+      w = (rel << 10) | ((vaLo >>> 20) & 0x3fe);
+      lo = t[w];
+      hi = t[w | 1];
+      rel = (lo >>> 12) - first;
+      if ((lo & 0x81) !== 0x1 || (hi & hiCheck) !== hotHi || (rel & outside) !== 0) break fast;
+      if ((lo & 0x20) === 0) t[w] = lo | 0x20;
+      and &= lo;
+      xd |= hi;
+      // PTE.
+      w = (rel << 10) | ((vaLo >>> 11) & 0x3fe);
+      lo = t[w];
+      hi = t[w | 1];
+      if ((lo & 0x1) === 0 || (hi & this.hiRsvd) !== 0) break fast;
+      and &= lo;
+      xd |= hi;
+      // The access check of SDM 4.6 (see leaf()); a fault is left to walkSlow.
+      const rights = ((and >>> 1) & 3) | ((xd >>> 31) << 2);
+      if (
+        this.decide[(rights << 5) | access] !== 0 ||
+        ((rights & 2) !== 0 && ((this.pkDeny[access] >>> ((hi >>> 27) & 15)) & 1) !== 0)
+      ) {
+        break fast;
+      }
+      // A, and D on a write (access bit 0).
+      const need = 0x20 | ((access & 1) << 6);
+      if ((lo & need) !== need) {
+        lo |= need;
+        t[w] = lo;
+      }
+      const last = this.last;
+      last[0] = 1;
+      last[1] = lo;
+      last[2] = hi;
+      last[3] = rights;
+      this.io[1] = (hi & this.hiAddrMask) * 4294967296 + ((lo & 0xfffff000) >>> 0) + (vaLo & 0xfff);
+      return 0;
     }
-    const vaHi = Math.floor(va * 2.3283064365386963e-10);
-    const vaLo = (va - vaHi * 4294967296) | 0;
+    return this.walkSlow(root, vaHi, vaLo, access);
+  }
+
+  // The walk for any case: every table through the chunk cache, every check of
+  // SDM 4.5-4.7 in order. Unrolled per level like walk(). Makes the root's chunk
+  // the hot chunk when the tables of this 4-level walk are all in it.
+  private walkSlow(root: number, vaHi: number, vaLo: number, access: number): number {
+    const base = this.base[access];
+    if (!(base >= 0 && root >= 0)) return this.badWalk(root, access);
     const rsvdHi = this.hiRsvd;
     const mask = this.hiAddrMask;
-    let pfn = root;
+    const shift = this.chunkShift;
+    // The root's frame number split like an entry's address: bits 39:20, bits 19:0.
+    const rootHi = Math.floor(root * 9.5367431640625e-7);
+    const rootLo = root - rootHi * 1048576;
+    const rootChunk = rootLo >>> this.chunkBits;
+    let t = this.tableWords(rootHi, rootLo);
+    let b = this.slowBase;
+    let same = true;
     let and = 6;
     let xd = 0;
     let level = 3;
-    let t: Uint32Array;
     let w: number;
     let lo: number;
     let hi: number;
     if (this.levels === 5) {
       // PML5E: PS is reserved.
-      t = this.table(pfn);
-      w = (vaHi >>> 15) & 0x3fe;
+      w = b + ((vaHi >>> 15) & 0x3fe);
       lo = t[w];
       hi = t[w + 1];
       if ((lo & 0x1) === 0) return this.fault(5, base);
@@ -219,11 +383,11 @@ export class PageWalker {
       and &= lo;
       xd |= hi;
       if ((lo & 0x20) === 0) t[w] = lo | 0x20;
-      pfn = (hi & mask) * 1048576 + (lo >>> 12);
+      t = this.tableWords(hi & mask, lo >>> 12);
+      b = this.slowBase;
     }
     // PML4E: PS is reserved.
-    t = this.table(pfn);
-    w = (vaHi >>> 6) & 0x3fe;
+    w = b + ((vaHi >>> 6) & 0x3fe);
     lo = t[w];
     hi = t[w + 1];
     if ((lo & 0x1) === 0) return this.fault(4, base);
@@ -231,10 +395,11 @@ export class PageWalker {
     and &= lo;
     xd |= hi;
     if ((lo & 0x20) === 0) t[w] = lo | 0x20;
-    pfn = (hi & mask) * 1048576 + (lo >>> 12);
+    if ((hi & mask) !== rootHi || lo >>> shift !== rootChunk) same = false;
+    t = this.tableWords(hi & mask, lo >>> 12);
+    b = this.slowBase;
     // PDPTE: a 1 GiB leaf when PS = 1.
-    t = this.table(pfn);
-    w = ((vaLo >>> 29) | (vaHi << 3)) & 0x3fe;
+    w = b + (((vaLo >>> 29) | (vaHi << 3)) & 0x3fe);
     lo = t[w];
     hi = t[w + 1];
     if ((lo & 0x1) === 0) return this.fault(3, base);
@@ -243,10 +408,11 @@ export class PageWalker {
     xd |= hi;
     if ((lo & 0x80) === 0) {
       if ((lo & 0x20) === 0) t[w] = lo | 0x20;
-      pfn = (hi & mask) * 1048576 + (lo >>> 12);
+      if ((hi & mask) !== rootHi || lo >>> shift !== rootChunk) same = false;
+      t = this.tableWords(hi & mask, lo >>> 12);
+      b = this.slowBase;
       // PDE: a 2 MiB leaf when PS = 1.
-      t = this.table(pfn);
-      w = (vaLo >>> 20) & 0x3fe;
+      w = b + ((vaLo >>> 20) & 0x3fe);
       lo = t[w];
       hi = t[w + 1];
       if ((lo & 0x1) === 0) return this.fault(2, base);
@@ -256,10 +422,11 @@ export class PageWalker {
       level = 2;
       if ((lo & 0x80) === 0) {
         if ((lo & 0x20) === 0) t[w] = lo | 0x20;
-        pfn = (hi & mask) * 1048576 + (lo >>> 12);
+        if ((hi & mask) !== rootHi || lo >>> shift !== rootChunk) same = false;
+        t = this.tableWords(hi & mask, lo >>> 12);
+        b = this.slowBase;
         // PTE.
-        t = this.table(pfn);
-        w = (vaLo >>> 11) & 0x3fe;
+        w = b + ((vaLo >>> 11) & 0x3fe);
         lo = t[w];
         hi = t[w + 1];
         if ((lo & 0x1) === 0) return this.fault(1, base);
@@ -273,42 +440,104 @@ export class PageWalker {
     } else if ((lo & 0x3fffe000) !== 0) {
       return this.fault(3, base | 0x9);
     }
+    if (same && this.levels === 4 && t.length === this.chunkLength) {
+      this.adoptHot(root, t, rootHi, rootChunk);
+    }
+    return this.leaf(t, w, lo, hi, and, xd, level, vaLo, access);
+  }
+
+  private adoptHot(root: number, t: Int32Array, rootHi: number, rootChunk: number): void {
+    this.hot = t;
+    this.hotRoot = root;
+    this.hotRootBase = ((root - rootHi * 1048576) & this.frameMask) << 10;
+    this.hotHi = rootHi;
+    this.hotFirst = rootChunk << this.chunkBits;
+    this.hotOutside = ~this.frameMask;
+  }
+
+  // The leaf entry (lo, hi) at word w of t, found at `level` with the walk's ANDed
+  // R/W, U/S (`and`) and ORed XD (`xd`): the access check of SDM 4.6 (decision
+  // tables, then protection keys for user-mode addresses), then A (and D on a
+  // write) as SDM 4.8 says, and the physical address into io[1].
+  private leaf(
+    t: Int32Array,
+    w: number,
+    lo: number,
+    hi: number,
+    and: number,
+    xd: number,
+    level: number,
+    vaLo: number,
+    access: number,
+  ): number {
     const rights = ((and >>> 1) & 3) | ((xd >>> 31) << 2);
     let code = this.decide[(rights << 5) | access];
     if ((rights & 2) !== 0 && ((this.pkDeny[access] >>> ((hi >>> 27) & 15)) & 1) !== 0) {
       code |= this.pkCode[access];
     }
     if (code !== 0) return this.fault(level, code);
-    const need = (access & 1) === 0 ? 0x20 : 0x60;
+    const need = (access & 1) === 0 ? A : A | D;
     if ((lo & need) !== need) {
-      lo = (lo | need) >>> 0;
+      lo |= need;
       t[w] = lo;
     }
-    this.lastLevel = level;
-    this.lastLo = lo;
-    this.lastHi = hi;
-    this.lastRights = rights;
-    const paHi = (hi & mask) * 4294967296;
+    const last = this.last;
+    last[0] = level;
+    last[1] = lo;
+    last[2] = hi;
+    last[3] = rights;
+    const paHi = (hi & this.hiAddrMask) * TWO_32;
     if (level === 1) this.io[1] = paHi + ((lo & 0xfffff000) >>> 0) + (vaLo & 0xfff);
     else if (level === 2) this.io[1] = paHi + ((lo & 0xffe00000) >>> 0) + (vaLo & 0x1fffff);
     else this.io[1] = paHi + ((lo & 0xc0000000) >>> 0) + (vaLo & 0x3fffffff);
     return 0;
   }
 
-  // Words of table frame `pfn` through the direct-mapped cache (low bits of the
-  // frame number pick the slot; ToInt32 keeps them exactly).
-  private table(pfn: number): Uint32Array {
-    const slot = (pfn | 0) & 1023;
-    if (this.cPfn[slot] === pfn) return this.cWords[slot];
-    const t = this.memory.frameWords(pfn);
-    this.cPfn[slot] = pfn;
-    this.cWords[slot] = t;
+  // Words holding frame pHi * 2^20 + pLo, through the chunk cache; the frame's first
+  // word goes to slowBase. A frame past the end of a short last chunk is read
+  // through frameWords, which reports it.
+  private tableWords(pHi: number, pLo: number): Int32Array {
+    const cLo = pLo >>> this.chunkBits;
+    const key = pHi * (1 << (20 - this.chunkBits)) + cLo;
+    const slot = (cLo ^ (pHi << 4)) & (CHUNK_CACHE_SLOTS - 1);
+    const t = this.cTag[slot] === key ? this.cWords[slot] : this.fillChunk(slot, key);
+    const b = (pLo & this.frameMask) << 10;
+    if (b >= t.length) {
+      const pfn = pHi * 1048576 + pLo;
+      this.memory.frameWords(pfn);
+      throw new RangeError(`table frame ${pfn} lies past the end of memory.chunkWords`);
+    }
+    this.slowBase = b;
     return t;
+  }
+
+  private fillChunk(slot: number, key: number): Int32Array {
+    const words = this.chunked ? this.memory.chunkWords!(key) : this.memory.frameWords(key);
+    if (!(words instanceof Uint32Array) || words.length === 0 || words.length % 1024 !== 0) {
+      throw new TypeError(
+        `memory.${this.chunked ? 'chunkWords' : 'frameWords'}(${key}) must return a Uint32Array of whole frames`,
+      );
+    }
+    if (words.length > this.chunkLength) {
+      throw new RangeError(
+        `memory.chunkWords(${key}) returned ${words.length} words, more than a chunk of 2^${this.chunkBits} frames`,
+      );
+    }
+    const view = new Int32Array(words.buffer, words.byteOffset, words.length);
+    this.cTag[slot] = key;
+    this.cWords[slot] = view;
+    return view;
   }
 
   private fault(level: number, errorCode: number): number {
     this.faultLevel = level;
     return -1 - errorCode;
+  }
+
+  // An invalid access or root: throws the documented error.
+  private badWalk(root: number, access: number): never {
+    if (root >= 0) checkAccess(access);
+    throw new RangeError(`root frame must be a frame number, got ${String(root)}`);
   }
 
   private irregular(va: number, access: number): number {
@@ -319,7 +548,7 @@ export class PageWalker {
       throw new RangeError(`linear address must be a non-negative integer, got ${va}`);
     }
     // >= 2^vaBits: as the low bits of a 64-bit value it cannot be canonical.
-    return WALK_GP;
+    return TRANSLATE_GP;
   }
 
   /**

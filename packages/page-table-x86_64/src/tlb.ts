@@ -99,12 +99,13 @@ const A_REPORTED = 1 << 14;
 const A_PFN_HI_SHIFT = 16; // frame-number bits 39:32 (MAXPHYADDR <= 52)
 // slowTranslate()'s small-integer stand-in for TRANSLATE_GP.
 const SLOW_GP = -1000;
+const EMPTY = new Int32Array(0);
 
 /** Direct-mapped, PCID-tagged software TLB. */
 export class Tlb {
   readonly walker: PageWalker;
   /** Number of entries. */
-  readonly entries: number;
+  readonly entries: number = 0;
   /** Translations served from the TLB. */
   hits = 0;
   /** Translations that walked the tables (fills, dirty-bit updates, faults). */
@@ -112,17 +113,21 @@ export class Tlb {
   /** Stale reports collected in checking mode when no onStale callback is set. */
   readonly staleReports: StaleReport[] = [];
 
-  private readonly mask: number;
-  private readonly vaLimit: number;
+  // Every numeric field is initialised where it is declared, with a value of the
+  // kind it keeps: a field declared bare is first defined as undefined (ES2022
+  // class fields), and the engine then reads it as "any value", with a type check
+  // and an untagging step on every use of the hit path.
+  private readonly mask: number = 0;
+  private readonly vaLimit: number = 2 ** 48;
   // Four int32 words per entry, interleaved so a lookup touches one cache line:
   // [4i] page-number bits 31:0, [4i+1] VALID | PCID field | page-number bits 44:32,
   // [4i+2] attributes (and frame-number bits 39:32), [4i+3] frame-number bits 31:0.
-  private readonly e: Int32Array;
+  private readonly e: Int32Array = EMPTY;
   private readonly io: Float64Array = new Float64Array(2);
-  private readonly decide: Int32Array;
-  private readonly pkDeny: Int32Array;
-  private readonly pkCode: Int32Array;
-  private readonly checking: boolean;
+  private readonly decide: Int32Array = EMPTY;
+  private readonly pkDeny: Int32Array = EMPTY;
+  private readonly pkCode: Int32Array = EMPTY;
+  private readonly checking: boolean = false;
   private readonly onStale: ((report: StaleReport) => void) | undefined;
   private readonly info: WalkInfo = new WalkInfo();
   private root = -1;
@@ -131,8 +136,8 @@ export class Tlb {
   private curTag = VALID;
   private fastTag = VALID;
   private fastGlobalTag = GLOBAL_TAG;
-  private pcide: boolean;
-  private pge: boolean;
+  private pcide = false;
+  private pge = true;
   private large2M = 0;
   private large1G = 0;
 
@@ -246,8 +251,9 @@ export class Tlb {
    */
   translate(va: number, access: number): number {
     // Literals stand for the module constants on this path (a module constant costs a
-    // context load and a type check): 2^-12 = 1 / 4096, 2^32, attribute bits
-    // A_RIGHTS 0x7, A_DIRTY 0x80, A_PKEY_SHIFT 3, A_PFN_HI_SHIFT 16, 2^44.
+    // context load and a type check): 2^-32, 2^32, attribute bits A_RIGHTS 0x7,
+    // A_DIRTY 0x80, A_PKEY_SHIFT 3, A_PFN_HI_SHIFT 16, 2^44. Word offsets in an entry
+    // are added with `|` (s is a multiple of 4), which needs no overflow check.
     // fastTag / fastGlobalTag are -1 in checking mode, so no entry hits here then.
     // typeof first: a string would compare as its number, and a bigint pass the
     // comparisons and then throw the engine's TypeError in the arithmetic below.
@@ -258,26 +264,30 @@ export class Tlb {
       va < this.vaLimit &&
       (access & 31) === access
     ) {
-      const vpn = Math.floor(va * 0.000244140625);
-      // Low 32 bits of the page number (ToInt32 is exact modulo 2^32) pick the slot.
-      const lo = vpn | 0;
-      const e = this.e;
-      const s = (lo & this.mask) << 2;
-      if (e[s] === lo) {
-        const th = e[s + 1];
-        const hi = (vpn - (lo >>> 0)) * 2.3283064365386963e-10;
-        if (th === (hi | this.fastTag) || th === (hi | this.fastGlobalTag)) {
-          const a = e[s + 2];
+      // The address in two halves; vaLo is in [0, 2^32), an integer exactly when
+      // ToUint32 keeps it. Page-number bits 31:0 pick the slot and are its first
+      // word; bits 44:32 go with the PCID tag in the second.
+      const vaHi = Math.floor(va * 2.3283064365386963e-10);
+      const vaLo = va - vaHi * 4294967296;
+      if (vaLo >>> 0 === vaLo) {
+        const vpn = (vaHi << 20) | (vaLo >>> 12);
+        const e = this.e;
+        const s = (vpn & this.mask) << 2;
+        const th = e[s | 1];
+        const tagHi = vaHi >>> 12;
+        if (
+          e[s] === vpn &&
+          (th === (tagHi | this.fastTag) || th === (tagHi | this.fastGlobalTag))
+        ) {
+          const a = e[s | 2];
           const rights = a & 0x7;
-          const off = va - vpn * 4096;
           if (
             this.decide[(rights << 5) | access] === 0 &&
             ((access & 1) === 0 || (a & 0x80) !== 0) &&
-            ((rights & 2) === 0 || ((this.pkDeny[access] >>> ((a >>> 3) & 15)) & 1) === 0) &&
-            Math.floor(off) === off
+            ((rights & 2) === 0 || ((this.pkDeny[access] >>> ((a >>> 3) & 15)) & 1) === 0)
           ) {
             this.hits++;
-            return ((a >>> 16) & 0xff) * 17592186044416 + (e[s + 3] >>> 0) * 4096 + off;
+            return ((a >>> 16) & 0xff) * 17592186044416 + (e[s | 3] >>> 0) * 4096 + (vaLo & 0xfff);
           }
         }
       }

@@ -1,7 +1,13 @@
 // Independent readers of the raw tables for tests: indices and addresses are
 // computed here from the SDM formulas, not with the code under test.
 
-import type { MapMemory } from './memory.js';
+import type { PageTableMemory } from '../memory.js';
+
+/** A test memory with raw entry access (MapMemory, ChunkedMemory). */
+export interface RawMemory extends PageTableMemory {
+  entry(pfn: number, index: number): [number, number];
+  setEntry(pfn: number, index: number, lo: number, hi: number): void;
+}
 
 /** Index of `va` at `level` (SDM 4.5: bits 12+9L-1 : 12+9(L-1)). */
 export function indexAt(va: number, level: number): number {
@@ -18,7 +24,7 @@ export function entryPfn(lo: number, hi: number): number {
  * stopping at a non-present entry or a PS = 1 leaf. Also returns their (pfn, index).
  */
 export function rawPath(
-  memory: MapMemory,
+  memory: RawMemory,
   root: number,
   levels: number,
   va: number,
@@ -38,7 +44,7 @@ export function rawPath(
 
 /** Every table frame reachable from `root` with its words copied (for "nothing changed" checks). */
 export function snapshotTables(
-  memory: MapMemory,
+  memory: PageTableMemory,
   root: number,
   levels: number,
 ): Map<number, number[]> {
