@@ -557,7 +557,8 @@ export class PageWalker {
    * translate() (errors carry no access bits: 0 for not present, P|RSVD for reserved).
    */
   lookup(root: number, va: number, out: WalkInfo): number {
-    if (!(va >= 0 && va < this.vaLimit && Math.floor(va) === va)) {
+    // typeof first: Math.floor of a bigint throws the engine's TypeError, not irregular()'s.
+    if (typeof va !== 'number' || !(va >= 0 && va < this.vaLimit && Math.floor(va) === va)) {
       this.irregular(va, 0);
       out.status = WalkStatus.NOT_PRESENT;
       out.level = 0;
