@@ -20,9 +20,8 @@
 // are hot-path helpers that do not validate (their answers are checked on valid
 // input, and hostile input must not crash them with anything but a TypeError);
 // an object parameter given a non-object may fail with the engine's TypeError; a
-// PageTable used after destroy() throws Error. Known, reported and skipped (see
-// WALKER_TRANSLATE_COERCES): PageWalker.translate / lookup do not test typeof va;
-// mapRegion of 2^47+ bytes takes seconds to answer OUT_OF_MEMORY (test.todo).
+// PageTable used after destroy() throws Error. Known and reported: mapRegion of
+// 2^47+ bytes takes seconds to answer OUT_OF_MEMORY (test.todo).
 //
 // Inputs tried (seed 8001): 17,026 calls. 39 single-call properties (37
 // functions and constructors, PageTable options, PageWalker/Tlb options) x 300
@@ -1635,8 +1634,6 @@ const pcidArg: fc.Arbitrary<unknown> = fc.oneof(
   badNumber,
 );
 
-const WALKER_TRANSLATE_COERCES = true;
-
 describe('PageWalker and Tlb', () => {
   test('constructors: options of any shape', () => {
     fc.assert(
@@ -1792,29 +1789,13 @@ describe('PageWalker and Tlb', () => {
             const method = (subject as unknown as Record<string, (...a: unknown[]) => unknown>)[
               name
             ];
-            const coercing =
-              WALKER_TRANSLATE_COERCES &&
-              target === 'walker' &&
-              (name === 'translate' || name === 'lookup') &&
-              typeof args[1] !== 'number';
             const out = attempt(what, () => method.apply(subject, args), {
               // Their last parameter is an object: a non-object fails as JS does.
               wrongType:
-                coercing ||
-                ((name === 'setControl' || name === 'setCr4' || name === 'lookup') &&
-                  (typeof last !== 'object' || last === null)),
+                (name === 'setControl' || name === 'setCr4' || name === 'lookup') &&
+                (typeof last !== 'object' || last === null),
             });
             const translation = name === 'translate' || name === 'lookup';
-            // Known and reported: PageWalker.translate and lookup do not test typeof va
-            // (translate walks a numeric string as its number; a bigint makes both
-            // throw the engine's TypeError); page-walker.ts is being reworked. Set
-            // WALKER_TRANSLATE_COERCES to false once it tests typeof.
-            const walkerCoerces =
-              WALKER_TRANSLATE_COERCES &&
-              target === 'walker' &&
-              (name === 'translate' || name === 'lookup') &&
-              typeof args[1] !== 'number';
-            if (walkerCoerces) continue;
             const [va, access] =
               target === 'walker' ? [args[1], name === 'lookup' ? 0 : args[2]] : [args[0], args[1]];
             // CR3 may have been loaded with another frame (a PCID past 4095 carries into it).
