@@ -913,6 +913,32 @@ const MEMORY_CALLS: { readonly [K in MemoryMethod]: MemoryCall } = {
           }
         : INVALID,
   },
+  chunkWords: {
+    args: (size) =>
+      fc.tuple(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.integer({ min: 0, max: Math.ceil(size / 4096 / 1024) - 1 }) },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom(Math.ceil(size / 4096 / 1024), -1, 0.5, 2 ** 32),
+          },
+          { weight: 1, arbitrary: badNumber },
+        ),
+      ),
+    model: (m, [chunk]) =>
+      isInt(chunk) && chunk >= 0 && chunk < Math.ceil(m.size / 4096 / 1024)
+        ? {
+            valid: true,
+            check: (r) => {
+              const words = r as Uint32Array;
+              const start = chunk * 1024 * 4096;
+              expect(words.length).toBe(Math.min(1024 * 4096, m.size - start) / 4);
+              expect(words[1]).toBe(Number(le(m, start + 4, 4)));
+              expect(m.memory.chunkWords(chunk)).toBe(words);
+            },
+          }
+        : INVALID,
+  },
   isMaterialised: {
     args: (size) => fc.tuple(pfnOf(size)),
     model: (m, [pfn]) =>

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { isLittleEndianHost } from './host-endianness.js';
-import { MAX_PHYSICAL_MEMORY_SIZE, PhysicalMemory } from './physical-memory.js';
+import { CHUNK_FRAME_BITS, MAX_PHYSICAL_MEMORY_SIZE, PhysicalMemory } from './physical-memory.js';
 
 const FRAME = 4096;
 
@@ -326,5 +326,97 @@ describe('PhysicalMemory', () => {
     expect(mem.read32(2 ** 40)).toBe(0);
     expect(mem.materialisedFrames).toBe(1);
     expect(() => mem.read8(MAX_PHYSICAL_MEMORY_SIZE)).toThrow(RangeError);
+  });
+
+  describe('chunk views (chunkWords)', () => {
+    const CHUNK = 2 ** CHUNK_FRAME_BITS; // frames per chunk
+
+    test('a chunk is its frames one after the other, over the same storage', () => {
+      const mem = new PhysicalMemory({ size: 2 ** 32 });
+      expect(mem.chunkFrameBits).toBe(10);
+      expect(mem.chunkCount).toBe(2 ** 20 / CHUNK);
+      const pfn = 3 * CHUNK + 5;
+      mem.write32(pfn * FRAME + 8, 0x1234_5678);
+      const chunk = mem.chunkWords(3);
+      expect(chunk).toBeInstanceOf(Uint32Array);
+      expect(chunk.length).toBe(CHUNK * 1024);
+      expect(mem.chunkWords(3)).toBe(chunk);
+      // Word 2 of frame 5 of the chunk.
+      expect(chunk[5 * 1024 + 2]).toBe(0x1234_5678);
+      // Writes through the chunk are seen by every other accessor, also for frames
+      // that were never touched before.
+      chunk[7 * 1024 + 1023] = 0xdead_beef;
+      expect(mem.read32((3 * CHUNK + 7) * FRAME + 4092)).toBe(0xdead_beef);
+      expect(mem.frameWords(3 * CHUNK + 7)[1023]).toBe(0xdead_beef);
+      expect(mem.read8((3 * CHUNK + 7) * FRAME + 4095)).toBe(0xde);
+      mem.frameWords(pfn)[0] = 0x55;
+      expect(chunk[5 * 1024]).toBe(0x55);
+      // Frame views are views of the chunk's buffer, where the chunk says.
+      const words = mem.frameWords(pfn);
+      expect(words.buffer).toBe(chunk.buffer);
+      expect(words.byteOffset).toBe(chunk.byteOffset + 5 * FRAME);
+      // Other chunks are unaffected.
+      expect(mem.read32((2 * CHUNK + 7) * FRAME + 4092)).toBe(0);
+      expect(mem.chunkWords(2)[7 * 1024 + 1023]).toBe(0);
+    });
+
+    test('frames count as materialised one by one, and all at once when their chunk is handed out', () => {
+      const mem = new PhysicalMemory({ size: 4 * CHUNK * FRAME });
+      mem.write8(CHUNK * FRAME, 1);
+      mem.write8((CHUNK + 1) * FRAME, 1);
+      expect(mem.materialisedFrames).toBe(2);
+      expect(mem.isMaterialised(CHUNK + 2)).toBe(false);
+      mem.chunkWords(1);
+      expect(mem.materialisedFrames).toBe(CHUNK);
+      expect(mem.isMaterialised(CHUNK + 2)).toBe(true);
+      // Touching frames of a handed-out chunk adds nothing; another chunk does.
+      mem.frameWords(CHUNK + 9);
+      mem.write8(2 * CHUNK * FRAME, 1);
+      expect(mem.materialisedFrames).toBe(CHUNK + 1);
+      expect(mem.isMaterialised(2 * CHUNK + 1)).toBe(false);
+      // Zeroing a frame of a handed-out chunk clears what was written through it.
+      mem.chunkWords(1)[3 * 1024] = 7;
+      mem.zeroFrame(CHUNK + 3);
+      expect(mem.chunkWords(1)[3 * 1024]).toBe(0);
+      // An untouched chunk's frames copy as zero.
+      mem.chunkWords(1)[4 * 1024] = 9;
+      mem.copyFrame(CHUNK + 4, 3 * CHUNK);
+      expect(mem.chunkWords(1)[4 * 1024]).toBe(0);
+    });
+
+    test('the last chunk ends with the memory', () => {
+      const mem = new PhysicalMemory({ size: (CHUNK + 3) * FRAME });
+      expect(mem.chunkCount).toBe(2);
+      expect(mem.chunkWords(1).length).toBe(3 * 1024);
+      mem.write32((CHUNK + 2) * FRAME, 42);
+      expect(mem.chunkWords(1)[2 * 1024]).toBe(42);
+      expect(() => mem.chunkWords(2)).toThrow(RangeError);
+    });
+
+    test('on a caller SharedArrayBuffer, chunks are views of it', () => {
+      const buffer = new SharedArrayBuffer((CHUNK + 2) * FRAME);
+      const mem = new PhysicalMemory({ buffer });
+      const chunk = mem.chunkWords(1);
+      expect(chunk.buffer).toBe(buffer);
+      expect(chunk.byteOffset).toBe(CHUNK * FRAME);
+      expect(chunk.length).toBe(2 * 1024);
+      new DataView(buffer).setUint32((CHUNK + 1) * FRAME + 8, 0xabcd, true);
+      expect(chunk[1024 + 2]).toBe(0xabcd);
+      chunk[5] = 0x99;
+      expect(mem.read32(CHUNK * FRAME + 20)).toBe(0x99);
+      expect(mem.chunkWords(0).buffer).toBe(buffer);
+      expect(mem.materialisedFrames).toBe(CHUNK + 2);
+    });
+
+    test('bad chunk numbers name the value', () => {
+      const mem = new PhysicalMemory({ size: CHUNK * FRAME });
+      expect(() => mem.chunkWords(1)).toThrow(/chunk.*\b1\b/);
+      expect(() => mem.chunkWords(-1)).toThrow(RangeError);
+      expect(() => mem.chunkWords(0.5)).toThrow(/0\.5/);
+      expect(() => mem.chunkWords(Number.NaN)).toThrow(RangeError);
+      expect(() => mem.chunkWords('0' as never)).toThrow(TypeError);
+      expect(() => mem.chunkWords(0n as never)).toThrow(TypeError);
+      expect(mem.materialisedFrames).toBe(0);
+    });
   });
 });

@@ -1,11 +1,21 @@
 // Simulated physical memory, sparse by 4 KiB frame.
 //
-// Storage is per frame: a Uint8Array and a Uint32Array over the same 4 KiB, created
-// on the first write (or the first frameWords/frameBytes call) and then kept for the
-// life of the object, so the views handed out stay valid and are the same objects on
-// every call. A two-level directory (pfn >>> 12, pfn & 4095) finds them: one lookup
-// array per 16 MiB of address space that has been touched. With a caller-supplied
-// buffer the views are subarrays of that buffer instead, created on first use.
+// Storage comes in chunks of 1024 frames (4 MiB, CHUNK_FRAME_BITS): one ArrayBuffer
+// per chunk, created when a frame of it is first written (or first viewed through
+// frameWords/frameBytes), and kept for the life of the object. Each frame has a
+// Uint8Array and a Uint32Array over its 4 KiB of the chunk, created on first use and
+// then the same objects on every call, so the views handed out stay valid. A
+// two-level directory (pfn >>> 12, pfn & 4095) finds them: one lookup array per
+// 16 MiB of address space that has been touched. chunkWords(c) hands out a whole
+// chunk as one Uint32Array, the view @vmem/page-table-x86_64's walker indexes
+// directly (its PageTableMemory contract; this package does not import it). With a
+// caller-supplied buffer the chunks and frames are views of that buffer instead.
+//
+// Chunks rather than frame-sized buffers: a walk then reads each table level from
+// one array without looking up a frame object first. The cost is address space: a
+// touched chunk reserves 4 MiB (the host commits pages as they are written, but an
+// allocator may also clear the whole chunk), so frames written far apart cost up to
+// 4 MiB each instead of 4 KiB.
 //
 // The u32 views give x86 (little-endian) values only on a little-endian host, which
 // the constructor checks.
@@ -19,6 +29,22 @@ const WORDS_PER_FRAME = FRAME_SIZE / 4;
 const LEAF_BITS = 12;
 const LEAF_SIZE = 1 << LEAF_BITS;
 const LEAF_MASK = LEAF_SIZE - 1;
+
+/** log2 of the frames in a chunk of storage (see chunkWords): 1024 frames, 4 MiB. */
+export const CHUNK_FRAME_BITS = 10;
+const CHUNK_FRAMES = 1 << CHUNK_FRAME_BITS;
+
+/** One chunk of storage: its words and bytes, and how many of its frames count as materialised. */
+class Chunk {
+  /** Frames materialised one by one (sparse memory). */
+  touched = 0;
+  /** Handed out whole by chunkWords: every frame of it counts as materialised. */
+  exposed = false;
+  constructor(
+    readonly words: Uint32Array,
+    readonly bytes: Uint8Array,
+  ) {}
+}
 
 /**
  * Largest memory size supported: 2^44 bytes (16 TiB), so every pfn is below 2^32
@@ -63,8 +89,13 @@ export class PhysicalMemory {
   readonly frameCount: number;
   /** The caller's buffer, or null for sparse memory. */
   readonly buffer: ArrayBuffer | SharedArrayBuffer | null;
+  /** log2 of the frames per chunk that chunkWords hands out (CHUNK_FRAME_BITS). */
+  readonly chunkFrameBits: number = CHUNK_FRAME_BITS;
+  /** Number of chunks (the last one may hold fewer frames). */
+  readonly chunkCount: number;
   private readonly wordLeaves: Array<Leaf<Uint32Array> | null>;
   private readonly byteLeaves: Array<Leaf<Uint8Array> | null>;
+  private readonly chunks: Map<number, Chunk> = new Map();
   private sparseFrames = 0;
 
   constructor(options: PhysicalMemoryOptions) {
@@ -97,6 +128,7 @@ export class PhysicalMemory {
       this.buffer = null;
     }
     this.frameCount = this.size / FRAME_SIZE;
+    this.chunkCount = Math.ceil(this.frameCount / CHUNK_FRAMES);
     const leaves = Math.ceil(this.frameCount / LEAF_SIZE);
     this.wordLeaves = newArray(leaves);
     this.byteLeaves = newArray(leaves);
@@ -134,15 +166,42 @@ export class PhysicalMemory {
     return this.byteLeaves[pfn >>> LEAF_BITS]![pfn & LEAF_MASK]!;
   }
 
+  /**
+   * The words of chunk `chunk`: frames [chunk * 1024, chunk * 1024 + 1024) one after
+   * the other (fewer in the last chunk when frameCount is not a multiple of 1024),
+   * over the same storage as frameWords and frameBytes. The same Uint32Array on
+   * every call. Every frame of the chunk counts as materialised from then on: its
+   * storage is in the caller's hands.
+   */
+  chunkWords(chunk: number): Uint32Array {
+    if (typeof chunk !== 'number' || chunk >>> 0 !== chunk || chunk >= this.chunkCount) {
+      checkNumber('chunk', chunk);
+      throw new RangeError(
+        `chunk must be an integer chunk number in [0, ${this.chunkCount}), got ${show(chunk)}`,
+      );
+    }
+    const c = this.chunk(chunk);
+    if (!c.exposed) {
+      c.exposed = true;
+      if (this.buffer === null) this.sparseFrames += c.words.length / WORDS_PER_FRAME - c.touched;
+    }
+    return c.words;
+  }
+
   /** True when frame `pfn` has storage (always, with a caller buffer). */
   isMaterialised(pfn: number): boolean {
     if (typeof pfn !== 'number' || pfn >>> 0 !== pfn || pfn >= this.frameCount)
       this.throwBadFrame('pfn', pfn);
     if (this.buffer !== null) return true;
-    return this.lookupBytes(pfn) !== null;
+    return (
+      this.lookupBytes(pfn) !== null || this.chunks.get(pfn >>> CHUNK_FRAME_BITS)?.exposed === true
+    );
   }
 
-  /** Frames with storage: those touched so far, or every frame with a caller buffer. */
+  /**
+   * Frames with storage: those touched so far (every frame of a chunk handed out by
+   * chunkWords), or every frame with a caller buffer.
+   */
   get materialisedFrames(): number {
     return this.buffer !== null ? this.frameCount : this.sparseFrames;
   }
@@ -371,14 +430,15 @@ export class PhysicalMemory {
   }
 
   // Storage to read from: null means "untouched, reads as zero" (sparse memory only;
-  // a caller buffer may hold data written behind our back, so it always has views).
+  // a caller buffer, or a chunk handed out by chunkWords, may hold data written
+  // behind our back, so it always has views).
   private bytesForRead(pfn: number): Uint8Array | null {
     const leaf = this.byteLeaves[pfn >>> LEAF_BITS];
     if (leaf !== null) {
       const bytes = leaf[pfn & LEAF_MASK];
       if (bytes !== null) return bytes;
     }
-    return this.buffer === null ? null : this.frameBytes(pfn);
+    return this.readsStorage(pfn) ? this.frameBytes(pfn) : null;
   }
 
   private wordsForRead(pfn: number): Uint32Array | null {
@@ -387,7 +447,29 @@ export class PhysicalMemory {
       const words = leaf[pfn & LEAF_MASK];
       if (words !== null) return words;
     }
-    return this.buffer === null ? null : this.frameWords(pfn);
+    return this.readsStorage(pfn) ? this.frameWords(pfn) : null;
+  }
+
+  // True when an untouched frame `pfn` must still be read from storage.
+  private readsStorage(pfn: number): boolean {
+    return this.buffer !== null || this.chunks.get(pfn >>> CHUNK_FRAME_BITS)?.exposed === true;
+  }
+
+  // The chunk's storage, created zero-filled (or as a view of the caller's buffer).
+  private chunk(chunk: number): Chunk {
+    let c = this.chunks.get(chunk);
+    if (c === undefined) {
+      const first = chunk * CHUNK_FRAMES;
+      const bytes = Math.min(CHUNK_FRAMES, this.frameCount - first) * FRAME_SIZE;
+      const buffer = this.buffer ?? new ArrayBuffer(bytes);
+      const offset = this.buffer === null ? 0 : first * FRAME_SIZE;
+      c = new Chunk(
+        new Uint32Array(buffer, offset, bytes / 4),
+        new Uint8Array(buffer, offset, bytes),
+      );
+      this.chunks.set(chunk, c);
+    }
+    return c;
   }
 
   private materialise(pfn: number): void {
@@ -398,18 +480,14 @@ export class PhysicalMemory {
       wordLeaf = this.wordLeaves[top] = newArray(LEAF_SIZE);
       byteLeaf = this.byteLeaves[top] = newArray(LEAF_SIZE);
     }
-    let bytes: Uint8Array;
-    let words: Uint32Array;
-    if (this.buffer === null) {
-      bytes = new Uint8Array(FRAME_SIZE);
-      words = new Uint32Array(bytes.buffer);
+    const c = this.chunk(pfn >>> CHUNK_FRAME_BITS);
+    const offset = c.bytes.byteOffset + (pfn & (CHUNK_FRAMES - 1)) * FRAME_SIZE;
+    if (this.buffer === null && !c.exposed) {
       this.sparseFrames++;
-    } else {
-      bytes = new Uint8Array(this.buffer, pfn * FRAME_SIZE, FRAME_SIZE);
-      words = new Uint32Array(this.buffer, pfn * FRAME_SIZE, WORDS_PER_FRAME);
+      c.touched++;
     }
-    byteLeaf[pfn & LEAF_MASK] = bytes;
-    wordLeaf[pfn & LEAF_MASK] = words;
+    byteLeaf[pfn & LEAF_MASK] = new Uint8Array(c.bytes.buffer, offset, FRAME_SIZE);
+    wordLeaf[pfn & LEAF_MASK] = new Uint32Array(c.bytes.buffer, offset, WORDS_PER_FRAME);
   }
 
   // Little-endian composition byte by byte, for accesses that cross a frame.
