@@ -1,4 +1,4 @@
-// Heap bytes per area at 65,000 areas (the vma-churn-65000 layout). Run from
+// Bytes per area (JS heap and ArrayBuffers) at 65,000 areas (the vma-churn-65000 layout). Run from
 // the repo root:
 //   node --expose-gc --conditions=source --import tsx packages/memory-set/bench/bytes-per-area.ts
 // Figures are for Node's default 64-bit heap without pointer compression
@@ -24,17 +24,24 @@ const COUNT = 65_000;
 const PAGE = 4096;
 const W = 0x1_0000_0000;
 
-function heapAfterGc(): number {
+// The tree keeps its nodes in typed arrays, whose memory is outside the JS
+// heap (ArrayBuffer backing stores): both are counted.
+function usedAfterGc(): { heap: number; buffers: number } {
   gc!();
   gc!();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, buffers: m.arrayBuffers };
 }
 
 function measure(name: string, build: () => unknown): void {
-  const before = heapAfterGc();
+  const before = usedAfterGc();
   const keep = build();
-  const after = heapAfterGc();
-  console.log(`bytes-per-area ${name} ${((after - before) / COUNT).toFixed(1)}`);
+  const after = usedAfterGc();
+  const heap = (after.heap - before.heap) / COUNT;
+  const buffers = (after.buffers - before.buffers) / COUNT;
+  console.log(
+    `bytes-per-area ${name} ${(heap + buffers).toFixed(1)} (heap ${heap.toFixed(1)}, buffers ${buffers.toFixed(1)})`,
+  );
   if (keep === undefined) throw new Error('nothing built');
 }
 

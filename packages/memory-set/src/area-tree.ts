@@ -350,7 +350,7 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     // leaf's last end is unchanged (a leaf split below keeps both pieces in
     // the same leaf), so no aggregate changes.
     this._place(leaf, slot + 1, upper, at, upperBounds.end);
-    if (this._li[2 * leaf * this._ls] > this._cap) this._splitLeaf(leaf);
+    if (this._li[2 * leaf * this._ls] > this._cap) this._splitLeaf(leaf, slot + 1);
   }
 
   /** Removes `node`. Throws RangeError when it is not in this tree. O(log n). */
@@ -660,7 +660,7 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     (node as WritableBounds).end = at;
     this._lk[(leaf * this._ls + LEAF_HEAD + 2 * slot + 1) | 0] = at;
     this._place(leaf, slot + 1, upper, at, end);
-    if (this._li[(leaf * this._ls) << 1] > this._cap) this._splitLeaf(leaf);
+    if (this._li[(leaf * this._ls) << 1] > this._cap) this._splitLeaf(leaf, slot + 1);
   }
 
   /** @internal `setStart` without checks, for a caller that knows the new start fits. */
@@ -827,7 +827,7 @@ export class AreaTree<N extends AreaNode = AreaNode> {
       this._raise(leaf, start - prevEnd);
       this._lastEndChanged(leaf, end);
     }
-    if (count + 1 > this._cap) this._splitLeaf(leaf);
+    if (count + 1 > this._cap) this._splitLeaf(leaf, slot);
   }
 
   // Puts `node` at `slot` of `leaf`, shifting the slots above (the leaf may
@@ -1106,15 +1106,20 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     }
   }
 
-  // Splits an overfull leaf: the upper half goes to a new leaf after it. Every
-  // gap and last end of the parent's subtree stays, so only the parent's
-  // entries change (and the parent may split in turn).
-  private _splitLeaf(leaf: number): void {
+  // Splits an overfull leaf, in which an item was just put at `slot`: the
+  // upper part goes to a new leaf after it. Every gap and last end of the
+  // parent's subtree stays, so only the parent's entries change (and the
+  // parent may split in turn).
+  private _splitLeaf(leaf: number, slot: number): void {
     const right = this._newLeaf();
     const ls = this._ls;
     const li = this._li;
     const count = li[2 * leaf * ls];
-    const keep = count >> 1;
+    const keep = this._splitPoint(
+      count,
+      li[2 * leaf * ls + 3] < 0 && slot === count - 1,
+      li[2 * leaf * ls + 2] < 0 && slot === 0,
+    );
     this._moveItems(leaf, keep, right, 0, count - keep);
     li[2 * leaf * ls] = keep;
     li[2 * right * ls] = count - keep;
@@ -1130,9 +1135,21 @@ export class AreaTree<N extends AreaNode = AreaNode> {
       this._newRoot(leaf, right, 1);
       return;
     }
-    const slot = li[2 * leaf * ls + 6];
-    this._setEntry(parent, slot, leaf, true);
-    this._insertEntry(parent, slot + 1, right, true);
+    const pslot = li[2 * leaf * ls + 6];
+    this._setEntry(parent, pslot, leaf, true);
+    this._insertEntry(parent, pslot + 1, right, true);
+  }
+
+  // How many of the `count` entries of an overfull node stay in it when it
+  // splits. Half, except where the tree grows at one end (areas appended
+  // above the last or below the first, as sequential mappings do): there
+  // the full side keeps three quarters, so that such a build fills nodes to
+  // 75% instead of 50% and still leaves room for later insertions.
+  private _splitPoint(count: number, append: boolean, prepend: boolean): number {
+    const cap = this._cap;
+    if (append) return cap - (cap >> 2);
+    if (prepend) return count - (cap - (cap >> 2));
+    return count >> 1;
   }
 
   // A new root above the two halves of the old one.
@@ -1156,16 +1173,27 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     this._setEntry(node, slot, child, isLeaf);
     this._ni[2 * node * this._ns] = count + 1;
     this._adopt(node, slot);
-    if (count + 1 > this._cap) this._splitInner(node);
+    if (count + 1 > this._cap) this._splitInner(node, slot);
   }
 
-  private _splitInner(node: number): void {
+  // Splits an overfull inner node, in which an entry was just put at `slot`.
+  private _splitInner(node: number, slot: number): void {
     const ns = this._ns;
     const level = this._ni[2 * node * ns + 2];
     const right = this._newNode(level);
     const ni = this._ni;
     const count = ni[2 * node * ns];
-    const keep = count >> 1;
+    // At the tree's right (left) edge when every ancestor holds it last (first).
+    let rightmost = slot === count - 1;
+    let leftmost = slot === 0;
+    for (let n = node; (rightmost || leftmost) && ni[2 * n * ns + 1] >= 0; ) {
+      const p = ni[2 * n * ns + 1];
+      const s = ni[2 * n * ns + 3];
+      if (s !== ni[2 * p * ns] - 1) rightmost = false;
+      if (s !== 0) leftmost = false;
+      n = p;
+    }
+    const keep = this._splitPoint(count, rightmost, leftmost);
     this._copyEntries(node, keep, right, 0, count - keep);
     ni[2 * node * ns] = keep;
     ni[2 * right * ns] = count - keep;
@@ -1175,9 +1203,9 @@ export class AreaTree<N extends AreaNode = AreaNode> {
       this._newRoot(node, right, level + 1);
       return;
     }
-    const slot = ni[2 * node * ns + 3];
-    this._setEntry(parent, slot, node, false);
-    this._insertEntry(parent, slot + 1, right, false);
+    const pslot = ni[2 * node * ns + 3];
+    this._setEntry(parent, pslot, node, false);
+    this._insertEntry(parent, pslot + 1, right, false);
   }
 
   // A non-root leaf below the minimum fill: merge it with a sibling, or take
