@@ -176,19 +176,17 @@ export class PageTable {
   private pool: number[] = [];
   // Software cache of the last page table (level 1) reached by a single-page walk:
   // the 2 MiB region it serves (ptKey = va / 2 MiB), its words and the walk's path.
-  // Valid while ptVersion === version; version changes on every table allocation
-  // and free, the only events that can change a non-leaf entry this table owns.
-  // (The page table is the only writer of its non-leaf entries; the walker only
-  // sets their A bit.) Sequential single-page map/unmap then skip the walk.
-  private version = 0;
-  private ptKey = -1;
-  private ptVersion = -1;
+  // Valid until the next table allocation or free (they set ptKey to NaN, which no
+  // region number equals, negative or not), the only
+  // events that can change a non-leaf entry this table owns. (The page table is
+  // the only writer of its non-leaf entries; the walker only sets their A bit.)
+  // Sequential single-page map/unmap then skip the walk.
+  private ptKey = Number.NaN;
   private ptWords: Uint32Array = new Uint32Array(0);
   private readonly ptPathPfn: Float64Array = new Float64Array(6);
   private readonly ptPathW: Int32Array = new Int32Array(6);
   // The same for the last page directory a 2 MiB map reached (pdKey = va / 1 GiB).
-  private pdKey = -1;
-  private pdVersion = -1;
+  private pdKey = Number.NaN;
   private pdWords: Uint32Array = new Uint32Array(0);
   // Operands of the region operation in progress (kept here to keep recursion lean).
   private opFlags = 0;
@@ -304,52 +302,50 @@ export class PageTable {
    * HUGE_PAGE_CONFLICT when a larger leaf covers `va`.
    */
   map(va: number, pa: number, pageSize: PageSize, flags: number): MapResult {
+    // The typeof tests come first: the Float64Array below would turn '4096' or null
+    // into a number instead of refusing it, and `&` on a bigint throws the engine's
+    // TypeError. mapBadType reports the argument.
+    if (typeof va !== 'number' || typeof pa !== 'number' || typeof flags !== 'number') {
+      return this.mapBadType(va, pa, flags);
+    }
     // The common case inline, in the caller's code (the function must stay small
     // enough for the engine to inline it): a 4 KiB page in the 2 MiB region of the
     // last single-page walk, with no table allocated or freed since, so the page
-    // table found then is still the one (see ptKey). Check the arguments, write the
-    // entry. The offset inside the region and the low half of `pa` are exact
-    // doubles below 2^32, so `x === (x & alignedBits)` tests that they are integers
-    // and aligned at once. Literals as in mapPage.
-    if (
-      pageSize === 0x1000 &&
-      typeof va === 'number' &&
-      typeof pa === 'number' &&
-      typeof flags === 'number'
-    ) {
-      const key = Math.floor(va * 4.76837158203125e-7);
-      const off = va - key * 2097152;
-      const paHi = Math.floor(pa * 2.3283064365386963e-10);
-      const paLo = pa - paHi * 4294967296;
-      if (
-        key === this.ptKey &&
-        this.ptVersion === this.version &&
-        off === (off & 0x1ff000) &&
-        paLo === (paLo & 0xfffff000) >>> 0 &&
-        pa >= 0 &&
-        pa < this.paLimit &&
-        (flags & 0xffffff) === flags
-      ) {
-        const lo = paLo | (flags & 0xfff);
-        const hi = paHi | ((flags >>> 12) << 20);
-        const t = this.ptWords;
-        const w = off >>> 11;
-        if ((lo | hi) !== 0) {
-          if ((t[w] | t[w | 1]) !== 0) return ALREADY_MAPPED;
-          t[w | 1] = hi;
-          t[w] = lo;
-          return OK;
+    // table found then is still the one (see ptKey); check the arguments, write the
+    // entry. The same for a 2 MiB page in the 1 GiB region of the last 2 MiB walk
+    // (see pdKey), in a small worker taking small integers. `pa` is in range when
+    // its high half has no bit above MAXPHYADDR; the offset inside the region and
+    // the low half of `pa` are exact doubles below 2^32, so `x === (x & alignedBits)`
+    // tests that they are integers and aligned at once. Literals as in mapPage.
+    const paHi = Math.floor(pa * 2.3283064365386963e-10);
+    const paLo = pa - paHi * 4294967296;
+    if ((paHi & this.hiAddrMask) === paHi && (flags & 0xffffff) === flags) {
+      if (pageSize === 0x1000) {
+        const key = Math.floor(va * 4.76837158203125e-7);
+        const off = va - key * 2097152;
+        if (key === this.ptKey && off === (off & 0x1ff000) && paLo === (paLo & 0xfffff000) >>> 0) {
+          const lo = paLo | (flags & 0xfff);
+          const hi = paHi | ((flags >>> 12) << 20);
+          const t = this.ptWords;
+          const w = off >>> 11;
+          if ((lo | hi) !== 0) {
+            if ((t[w] | t[w | 1]) !== 0) return ALREADY_MAPPED;
+            t[w | 1] = hi;
+            t[w] = lo;
+            return OK;
+          }
+        }
+      } else if (pageSize === 0x200000) {
+        const key = Math.floor(va * 9.313225746154785e-10);
+        if (key === this.pdKey && paLo === (paLo & 0xffe00000) >>> 0) {
+          const r = this.map2MCached(va - key * 1073741824, paHi, paLo | 0, flags);
+          if (r !== undefined) return r;
         }
       }
     }
     // Addresses above 2^30 are not small integers and would be boxed when passed
     // to a call that does not inline, so they travel through `io` and mapPage takes
-    // small integers only. The typeof tests come first: the Float64Array would turn
-    // '4096' or null into a number instead of refusing it, and `&` on a bigint
-    // throws the engine's TypeError.
-    if (typeof va !== 'number') notANumber('linear address', va);
-    if (typeof pa !== 'number') notANumber('physical address', pa);
-    if (typeof flags !== 'number') checkFlags(flags);
+    // small integers only.
     const io = this.io;
     io[0] = va;
     io[1] = pa;
@@ -357,10 +353,31 @@ export class PageTable {
     return this.mapPage(levelOfSize(pageSize), flags);
   }
 
-  // Numbers are written as literals on this path: a module constant costs a context
-  // load and a type check in optimised code. 2^-12 = 0.000244140625,
-  // 2^-21 = 4.76837158203125e-7, 2^-30 = 9.313225746154785e-10,
-  // 2^-32 = 2.3283064365386963e-10, 2^32 = 4294967296; P 0x1, PS 0x80.
+  private mapBadType(va: unknown, pa: unknown, flags: unknown): never {
+    if (typeof va !== 'number') notANumber('linear address', va);
+    if (typeof pa !== 'number') notANumber('physical address', pa);
+    checkFlags(flags as number);
+    throw new TypeError('map: arguments must be numbers');
+  }
+
+  // A 2 MiB page at offset `off` of the cached page directory's 1 GiB region, of the
+  // 2 MiB-aligned frame paHi * 2^32 + (paLo >>> 0), both checked by map(): the
+  // entry, or undefined when `off` is not an aligned integer (mapPage reports it).
+  private map2MCached(
+    off: number,
+    paHi: number,
+    paLo: number,
+    flags: number,
+  ): MapResult | undefined {
+    if (off !== (off & 0x3fe00000)) return undefined;
+    const t = this.pdWords;
+    const w = off >>> 20;
+    if ((t[w] & 0x81) !== 0) return ALREADY_MAPPED;
+    t[w | 1] = paHi | ((flags >>> 12) << 20);
+    t[w] = paLo | (flags & 0xf7f) | 0x80 | ((flags & 0x80) << 5);
+    return OK;
+  }
+
   private mapPage(leafLevel: number, flags: number): MapResult {
     const io = this.io;
     const va = io[0];
@@ -374,7 +391,6 @@ export class PageTable {
       const paLo = pa - paHi * 4294967296;
       if (
         key === this.pdKey &&
-        this.pdVersion === this.version &&
         off === (off & 0x3fe00000) &&
         paLo === (paLo & 0xffe00000) >>> 0 &&
         pa >= 0 &&
@@ -465,7 +481,6 @@ export class PageTable {
     } else {
       if (leafLevel === 2) {
         this.pdKey = Math.floor(va * 9.313225746154785e-10);
-        this.pdVersion = this.version;
         this.pdWords = t;
       }
       if ((lo & 0x81) !== 0) return ALREADY_MAPPED;
@@ -479,7 +494,6 @@ export class PageTable {
   // pathW, for the 2 MiB region `key`.
   private rememberPageTable(key: number, t: Uint32Array): void {
     this.ptKey = key;
-    this.ptVersion = this.version;
     this.ptWords = t;
     for (let l = 1; l <= this.levels; l++) {
       this.ptPathPfn[l] = this.pathPfn[l];
@@ -523,6 +537,18 @@ export class PageTable {
     }
     t[w + 1] = tableHi(fresh[0]);
     t[w] = tableLo(fresh[0], TABLE_ENTRY_FLAGS);
+    // The new leaf table is the one the next pages of the region go to: remember
+    // it as a walk would (see ptKey / pdKey), with the path down to it.
+    if (leafLevel === 1) {
+      for (let k = 0; k < need; k++) {
+        this.pathPfn[level - 1 - k] = fresh[k];
+        this.pathW[level - 1 - k] = wordIndex(level - 1 - k, vaLo, vaHi);
+      }
+      this.rememberPageTable(vaHi * 2048 + (vaLo >>> 21), leafTable);
+    } else if (leafLevel === 2) {
+      this.pdKey = vaHi * 4 + (vaLo >>> 30);
+      this.pdWords = leafTable;
+    }
     return OK;
   }
 
@@ -586,7 +612,7 @@ export class PageTable {
     if (typeof va === 'number' && out !== undefined) {
       const key = Math.floor(va * 4.76837158203125e-7);
       const off = va - key * 2097152;
-      if (key === this.ptKey && this.ptVersion === this.version && off === (off & 0x1fffff)) {
+      if (key === this.ptKey && off === (off & 0x1fffff)) {
         const t = this.ptWords;
         const w = (off >>> 11) & 0x3fe;
         const lo = t[w];
@@ -625,7 +651,7 @@ export class PageTable {
     if (!(va >= 0 && va < this.vaLimit && Math.floor(va) === va)) this.checkVa(va, 1);
     if (this.root < 0) this.live();
     // Literals as in mapPage: 2^-21 = 4.76837158203125e-7, 2^-32, 2^32.
-    if (Math.floor(va * 4.76837158203125e-7) === this.ptKey && this.ptVersion === this.version) {
+    if (Math.floor(va * 4.76837158203125e-7) === this.ptKey) {
       // The page table of this 2 MiB region is known (see ptKey): no walk. (Without
       // an `out` Leaf; unmap() handles the case with one.)
       const t = this.ptWords;
@@ -1572,13 +1598,15 @@ export class PageTable {
     }
     this.memory.frameWords(r).fill(0);
     this.tables++;
-    this.version++;
+    this.ptKey = Number.NaN;
+    this.pdKey = Number.NaN;
     return r;
   }
 
   private freeTable(pfn: number): void {
     this.tables--;
-    this.version++;
+    this.ptKey = Number.NaN;
+    this.pdKey = Number.NaN;
     this.frames.free(pfn);
   }
 

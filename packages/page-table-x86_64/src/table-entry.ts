@@ -54,22 +54,26 @@ function inUseMask(level: number): number {
 
 /**
  * True when the table `t` at `level` has an entry in use other than at word `w`
- * (which the caller just cleared). Scans outward from `w`: neighbours of a removed
- * page are the likeliest to be in use, so sequential and random unmaps stop early.
+ * (which the caller just cleared). Looks at the nearest neighbours first (those of
+ * a removed page are the likeliest to be in use, so sequential and random unmaps
+ * stop early), then scans the table front to back: when the table has emptied,
+ * that whole scan is the common case, and a plain forward loop is the cheapest.
  */
 export function hasOtherEntries(t: Uint32Array, level: number, w: number): boolean {
   const mask = inUseMask(level);
   const leafTable = level === 1;
-  for (let d = 2; d < 1024; d += 2) {
+  for (let d = 2; d <= 16; d += 2) {
     const a = w + d;
     const b = w - d;
-    if (a < 1024) {
-      if ((t[a] & mask) !== 0 || (leafTable && (t[a] | t[a + 1]) !== 0)) return true;
-    } else if (b < 0) {
-      return false;
-    }
+    if (a < 1024 && ((t[a] & mask) !== 0 || (leafTable && (t[a] | t[a + 1]) !== 0))) return true;
     if (b >= 0 && ((t[b] & mask) !== 0 || (leafTable && (t[b] | t[b + 1]) !== 0))) return true;
   }
+  if (leafTable) {
+    // Any non-zero word is an entry in use (the slot w itself is zero).
+    for (let i = 0; i < 1024; i++) if (t[i] !== 0) return true;
+    return false;
+  }
+  for (let i = 0; i < 1024; i += 2) if (i !== w && (t[i] & mask) !== 0) return true;
   return false;
 }
 
