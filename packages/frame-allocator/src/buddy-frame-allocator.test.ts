@@ -80,4 +80,29 @@ describe('BuddyFrameAllocator', () => {
     a.checkInvariants();
     expect(a.usedFrames).toBe(2);
   });
+
+  test('freeContiguous finds a free frame at any position of any range (word-wise check)', () => {
+    // The allocated check compares four state bytes at a time on aligned words, with
+    // byte loops around them: every start offset, length and hole position is tried.
+    for (let start = 0; start < 8; start++) {
+      for (let count = 1; count <= 13; count++) {
+        for (let hole = 0; hole < count; hole++) {
+          const a = new BuddyFrameAllocator({ frames: 32, base: 64 });
+          for (let i = 0; i < 32; i++) a.allocate();
+          a.free(64 + start + hole);
+          const before = a.stats();
+          expect(() => a.freeContiguous(64 + start, count)).toThrow(
+            `frame ${64 + start + hole} is not allocated`,
+          );
+          expect(a.stats()).toEqual(before);
+          expect(a.isAllocated(64 + start + hole)).toBe(false);
+          a.checkInvariants();
+          a.allocate();
+          a.freeContiguous(64 + start, count);
+          expect(a.usedFrames).toBe(32 - count);
+          a.checkInvariants();
+        }
+      }
+    }
+  });
 });

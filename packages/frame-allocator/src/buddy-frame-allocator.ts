@@ -8,6 +8,11 @@
 // Index i is the pfn `origin + i`, where `origin` is `base` rounded down to
 // 2^maxOrder, so block alignment in indices is pfn alignment. Indices below
 // `base - origin` exist only to keep that arithmetic; they are never free.
+//
+// Per-frame state is one signed byte (a free block's order at its first frame,
+// INSIDE for the other free frames, ALLOCATED) and the two links of a frame sit
+// side by side: a free touches two cache lines of allocator metadata (the state
+// bytes of the frame and its buddies, and the links), not four arrays.
 
 import {
   checkContiguousRange,
@@ -24,6 +29,13 @@ import type {
 } from './frame-allocator.js';
 import type { OutOfMemory } from './out-of-memory.js';
 import { OUT_OF_MEMORY } from './out-of-memory.js';
+
+/** State byte of an allocated frame (and of the indices below `first`). */
+const ALLOCATED = -2;
+/** State byte of a free frame that does not start a free block. */
+const INSIDE = -1;
+/** Four ALLOCATED state bytes read as one 32-bit word (either byte order). */
+const ALLOCATED_X4 = -16843010; // 0xfefefefe
 
 /** Index of the lowest set bit of a non-zero 32-bit word. */
 function ctz(word: number): number {
@@ -44,7 +56,7 @@ export interface BuddyFrameAllocatorStats extends FrameAllocatorStats {
  * request takes one block of order max(ceil(log2 count), log2 align) and returns
  * the unused tail to the free lists (Linux `alloc_pages_exact`), so it can report
  * OUT_OF_MEMORY while an unaligned run of `count` free frames still exists across
- * block boundaries. Memory: about 10 bytes per frame.
+ * block boundaries. Memory: about 9 bytes per frame.
  */
 export class BuddyFrameAllocator implements FrameAllocator {
   readonly base: number;
@@ -55,12 +67,12 @@ export class BuddyFrameAllocator implements FrameAllocator {
   private readonly end: number;
   private readonly first: number;
   private readonly span: number;
-  private readonly next: Int32Array;
-  private readonly prev: Int32Array;
-  /** Order of the free block starting at this index, or -1. */
-  private readonly order: Int8Array;
-  /** 1 for an allocated frame (and for the indices below `first`). */
-  private readonly allocated: Uint8Array;
+  /** [2i] next and [2i + 1] previous index on the free list of the block at i. */
+  private readonly links: Int32Array;
+  /** Order of the free block starting at this index, INSIDE or ALLOCATED. */
+  private readonly state: Int8Array;
+  /** `state` as 32-bit words (its length is padded to a multiple of 4). */
+  private readonly state32: Int32Array;
   private readonly heads: Int32Array;
   private readonly counts: Int32Array;
   /** Bit k set when the order-k list is not empty. */
@@ -77,11 +89,12 @@ export class BuddyFrameAllocator implements FrameAllocator {
     this.origin = base - (base % top);
     this.first = base - this.origin;
     this.span = this.first + frames;
-    this.next = new Int32Array(this.span);
-    this.prev = new Int32Array(this.span);
-    this.order = new Int8Array(this.span).fill(-1);
-    this.allocated = new Uint8Array(this.span);
-    this.allocated.fill(1, 0, this.first);
+    this.links = new Int32Array(2 * this.span);
+    const padded = (this.span + 3) & ~3;
+    this.state = new Int8Array(padded).fill(INSIDE, 0, this.span);
+    this.state.fill(ALLOCATED, 0, this.first);
+    this.state.fill(ALLOCATED, this.span);
+    this.state32 = new Int32Array(this.state.buffer, 0, padded >>> 2);
     this.heads = new Int32Array(this.maxOrder + 1).fill(-1);
     this.counts = new Int32Array(this.maxOrder + 1);
     this.freeRange(this.first, this.span);
@@ -105,7 +118,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
       k--;
       this.link(idx + (1 << k), k);
     }
-    this.allocated[idx] = 1;
+    this.state[idx] = ALLOCATED;
     this.used++;
     return this.origin + idx;
   }
@@ -127,7 +140,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
       j--;
       this.link(idx + (1 << j), j);
     }
-    this.allocated.fill(1, idx, idx + count);
+    this.state.fill(ALLOCATED, idx, idx + count);
     // mm/page_alloc.c: make_alloc_exact — the tail beyond `count` goes back.
     if (count < 1 << k) this.freeRange(idx + count, idx + (1 << k));
     this.used += count;
@@ -137,8 +150,10 @@ export class BuddyFrameAllocator implements FrameAllocator {
   free(pfn: number): void {
     checkPfn(pfn, this.base, this.end);
     const idx = pfn - this.origin;
-    if (this.allocated[idx] !== 1) throw new RangeError(`free(${pfn}): frame is not allocated`);
-    this.allocated[idx] = 0;
+    if (this.state[idx] !== ALLOCATED) {
+      throw new RangeError(`free(${pfn}): frame is not allocated`);
+    }
+    this.state[idx] = INSIDE;
     this.used--;
     this.freeBlock(idx, 0);
   }
@@ -146,22 +161,20 @@ export class BuddyFrameAllocator implements FrameAllocator {
   freeContiguous(pfn: number, count: number): void {
     checkContiguousRange(pfn, count, this.base, this.end);
     const idx = pfn - this.origin;
-    const allocated = this.allocated;
-    for (let i = idx; i < idx + count; i++) {
-      if (allocated[i] !== 1) {
-        throw new RangeError(
-          `freeContiguous(${pfn}, ${count}): frame ${this.origin + i} is not allocated`,
-        );
-      }
+    const bad = this.firstNotAllocated(idx, idx + count);
+    if (bad >= 0) {
+      throw new RangeError(
+        `freeContiguous(${pfn}, ${count}): frame ${this.origin + bad} is not allocated`,
+      );
     }
-    this.allocated.fill(0, idx, idx + count);
+    this.state.fill(INSIDE, idx, idx + count);
     this.freeRange(idx, idx + count);
     this.used -= count;
   }
 
   isAllocated(pfn: number): boolean {
     checkPfn(pfn, this.base, this.end);
-    return this.allocated[pfn - this.origin] === 1;
+    return this.state[pfn - this.origin] === ALLOCATED;
   }
 
   stats(): BuddyFrameAllocatorStats {
@@ -182,23 +195,27 @@ export class BuddyFrameAllocator implements FrameAllocator {
     for (let k = 0; k <= this.maxOrder; k++) {
       let n = 0;
       let before = -1;
-      for (let idx = this.heads[k]; idx >= 0; idx = this.next[idx]) {
+      for (let idx = this.heads[k]; idx >= 0; idx = this.links[2 * idx]) {
         if (++n > this.span) throw new Error(`buddy: order-${k} list has a cycle`);
-        if (this.prev[idx] !== before) throw new Error(`buddy: bad prev link at ${idx}`);
-        if (this.order[idx] !== k)
-          throw new Error(`buddy: block ${idx} on list ${k} has order ${this.order[idx]}`);
+        if (this.links[2 * idx + 1] !== before) throw new Error(`buddy: bad prev link at ${idx}`);
+        if (this.state[idx] !== k)
+          throw new Error(`buddy: block ${idx} on list ${k} has state ${this.state[idx]}`);
         const size = 2 ** k;
         if (idx % size !== 0) throw new Error(`buddy: block ${idx} of order ${k} misaligned`);
         if (idx < this.first || idx + size > this.span)
           throw new Error(`buddy: block ${idx} out of range`);
         for (let i = idx; i < idx + size; i++) {
-          if (this.allocated[i] !== 0)
+          if (this.state[i] === ALLOCATED)
             throw new Error(`buddy: free block ${idx} holds allocated ${i}`);
+          if (i > idx && this.state[i] !== INSIDE)
+            throw new Error(
+              `buddy: frame ${i} inside free block ${idx} has state ${this.state[i]}`,
+            );
           if (covered[i] !== 0) throw new Error(`buddy: frame ${i} in two free blocks`);
           covered[i] = 1;
         }
         const buddy = idx ^ size;
-        if (k < this.maxOrder && buddy < this.span && this.order[buddy] === k) {
+        if (k < this.maxOrder && buddy < this.span && this.state[buddy] === k) {
           throw new Error(`buddy: blocks ${idx} and ${buddy} of order ${k} not merged`);
         }
         freeTotal += size;
@@ -209,10 +226,13 @@ export class BuddyFrameAllocator implements FrameAllocator {
       if (n > 0 !== ((this.nonEmpty & (1 << k)) !== 0))
         throw new Error(`buddy: nonEmpty bit ${k} wrong`);
     }
-    for (let i = this.first; i < this.span; i++) {
-      if (this.allocated[i] === 0 && covered[i] === 0)
-        throw new Error(`buddy: free frame ${i} on no list`);
-      if (covered[i] === 0 && this.order[i] !== -1) throw new Error(`buddy: stray order at ${i}`);
+    for (let i = 0; i < this.state.length; i++) {
+      const st = this.state[i];
+      if (i < this.first || i >= this.span) {
+        if (st !== ALLOCATED) throw new Error(`buddy: unmanaged index ${i} has state ${st}`);
+      } else if (covered[i] === 0 && st !== ALLOCATED) {
+        throw new Error(`buddy: free frame ${i} (state ${st}) on no list`);
+      }
     }
     if (freeTotal !== this.totalFrames - this.used) {
       throw new Error(
@@ -228,7 +248,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
     const pfn = rem === 0 ? this.base : this.base + (align - rem);
     if (pfn + count > this.end) return OUT_OF_MEMORY;
     const idx = pfn - this.origin;
-    if (this.allocated.subarray(idx, idx + count).indexOf(1) >= 0) return OUT_OF_MEMORY;
+    if (this.state.subarray(idx, idx + count).indexOf(ALLOCATED) >= 0) return OUT_OF_MEMORY;
     this.claimRange(idx, idx + count);
     this.used += count;
     return pfn;
@@ -241,7 +261,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
     while (i < stop) {
       let k = 0;
       let head = i;
-      while (this.order[head] !== k) {
+      while (this.state[head] !== k) {
         k++;
         if (k > this.maxOrder) throw new Error(`buddy: free frame ${i} is in no free block`);
         head -= head % (1 << k);
@@ -249,7 +269,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
       this.unlink(head, k);
       const blockEnd = head + (1 << k);
       const claimEnd = Math.min(blockEnd, stop);
-      this.allocated.fill(1, i, claimEnd);
+      this.state.fill(ALLOCATED, i, claimEnd);
       if (head < i) this.freeRange(head, i);
       if (claimEnd < blockEnd) this.freeRange(claimEnd, blockEnd);
       i = claimEnd;
@@ -274,7 +294,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
     let k = order;
     while (k < this.maxOrder) {
       const buddy = idx ^ (1 << k);
-      if (buddy >= this.span || this.order[buddy] !== k) break;
+      if (buddy >= this.span || this.state[buddy] !== k) break;
       this.unlink(buddy, k);
       idx &= ~(1 << k);
       k++;
@@ -282,24 +302,38 @@ export class BuddyFrameAllocator implements FrameAllocator {
     this.link(idx, k);
   }
 
+  // The first index in [start, stop) that is not ALLOCATED, or -1; aligned words
+  // of four state bytes are compared at once.
+  private firstNotAllocated(start: number, stop: number): number {
+    const state = this.state;
+    let i = start;
+    for (; i < stop && (i & 3) !== 0; i++) if (state[i] !== ALLOCATED) return i;
+    const words = this.state32;
+    while (i + 4 <= stop && words[i >>> 2] === ALLOCATED_X4) i += 4;
+    for (; i < stop; i++) if (state[i] !== ALLOCATED) return i;
+    return -1;
+  }
+
   private link(idx: number, k: number): void {
     const head = this.heads[k];
-    this.next[idx] = head;
-    this.prev[idx] = -1;
-    if (head >= 0) this.prev[head] = idx;
+    const links = this.links;
+    links[2 * idx] = head;
+    links[2 * idx + 1] = -1;
+    if (head >= 0) links[2 * head + 1] = idx;
     this.heads[k] = idx;
-    this.order[idx] = k;
+    this.state[idx] = k;
     this.counts[k]++;
     this.nonEmpty |= 1 << k;
   }
 
   private unlink(idx: number, k: number): void {
-    const next = this.next[idx];
-    const prev = this.prev[idx];
-    if (prev >= 0) this.next[prev] = next;
+    const links = this.links;
+    const next = links[2 * idx];
+    const prev = links[2 * idx + 1];
+    if (prev >= 0) links[2 * prev] = next;
     else this.heads[k] = next;
-    if (next >= 0) this.prev[next] = prev;
-    this.order[idx] = -1;
+    if (next >= 0) links[2 * next + 1] = prev;
+    this.state[idx] = INSIDE;
     if (--this.counts[k] === 0) this.nonEmpty &= ~(1 << k);
   }
 }
