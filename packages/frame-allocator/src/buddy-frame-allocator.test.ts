@@ -9,7 +9,7 @@ function freeBlocks(a: BuddyFrameAllocator): readonly number[] {
 
 describe('BuddyFrameAllocator', () => {
   test('splitting keeps the lower half and frees the upper halves (expand)', () => {
-    const a = new BuddyFrameAllocator({ frames: 16 });
+    const a = new BuddyFrameAllocator({ frames: 16, cacheSize: 0 });
     expect(a.maxOrder).toBe(4);
     expect(freeBlocks(a)).toEqual([0, 0, 0, 0, 1]);
     expect(a.allocate()).toBe(0);
@@ -21,7 +21,7 @@ describe('BuddyFrameAllocator', () => {
   });
 
   test('freeing merges buddies back into the largest block', () => {
-    const a = new BuddyFrameAllocator({ frames: 16 });
+    const a = new BuddyFrameAllocator({ frames: 16, cacheSize: 0 });
     const pfns = [a.allocate(), a.allocate(), a.allocate()] as number[];
     // Free: [3], [4, 8), [8, 16).
     a.free(pfns[1]);
@@ -37,7 +37,7 @@ describe('BuddyFrameAllocator', () => {
   });
 
   test('a non-power-of-two request returns its tail (alloc_pages_exact)', () => {
-    const a = new BuddyFrameAllocator({ frames: 16 });
+    const a = new BuddyFrameAllocator({ frames: 16, cacheSize: 0 });
     expect(a.allocateContiguous(5)).toBe(0);
     // The order-3 block [0, 8) keeps [0, 5); [5, 6) and [6, 8) go back.
     expect(freeBlocks(a)).toEqual([1, 1, 0, 1, 0]);
@@ -47,7 +47,7 @@ describe('BuddyFrameAllocator', () => {
   });
 
   test('a contiguous request needs one whole aligned block', () => {
-    const a = new BuddyFrameAllocator({ frames: 16 });
+    const a = new BuddyFrameAllocator({ frames: 16, cacheSize: 0 });
     for (let i = 0; i < 16; i++) a.allocate();
     a.freeContiguous(1, 3); // frees 1, 2, 3: blocks [1] and [2, 4)
     a.free(4);
@@ -59,7 +59,7 @@ describe('BuddyFrameAllocator', () => {
   });
 
   test('an unaligned base is tiled with the largest aligned blocks', () => {
-    const a = new BuddyFrameAllocator({ frames: 13, base: 3 });
+    const a = new BuddyFrameAllocator({ frames: 13, base: 3, cacheSize: 0 });
     // [3, 16) = [3] + [4, 8) + [8, 16)
     expect(freeBlocks(a)).toEqual([1, 0, 1, 1, 0]);
     expect(a.allocateContiguous(8)).toBe(8);
@@ -69,7 +69,7 @@ describe('BuddyFrameAllocator', () => {
   });
 
   test('an alignment beyond the largest block tries the one aligned pfn in range', () => {
-    const a = new BuddyFrameAllocator({ frames: 30, base: 40 }); // maxOrder 5, pfns [40, 70)
+    const a = new BuddyFrameAllocator({ frames: 30, base: 40, cacheSize: 0 }); // maxOrder 5, pfns [40, 70)
     expect(a.allocateContiguous(6, { align: 64 })).toBe(64);
     expect(a.allocateContiguous(1, { align: 64 })).toBe(OUT_OF_MEMORY);
     expect(a.allocateContiguous(1, { align: 128 })).toBe(OUT_OF_MEMORY);

@@ -9,10 +9,23 @@
 // 2^maxOrder, so block alignment in indices is pfn alignment. Indices below
 // `base - origin` exist only to keep that arithmetic; they are never free.
 //
-// Per-frame state is one signed byte (a free block's order at its first frame,
-// INSIDE for the other free frames, ALLOCATED) and the two links of a frame sit
-// side by side: a free touches two cache lines of allocator metadata (the state
-// bytes of the frame and its buddies, and the links), not four arrays.
+// Per frame: one bit of `allocatedBits` (1 = allocated), one signed state byte (a
+// free block's order at its first frame, CACHED, or INSIDE for every other frame)
+// and the two list links side by side. A contiguous range of 64 frames is marked,
+// checked and cleared as two words of bits.
+//
+// In front of the lists sits a last-in first-out cache of frames freed one at a
+// time, as Linux keeps per-CPU lists of order-0 pages (mm/page_alloc.c:
+// free_unref_page, rmqueue_pcplist): `free` pushes the frame there without merging,
+// `allocate` pops the most recently freed frame before splitting a block, and a full
+// cache returns its older half to the lists (merging each frame as far as it goes)
+// in one batch, as free_pcppages_bulk does. Cached frames are free to every caller
+// (state CACHED: isAllocated is false, freeing one again is a double free) but sit on
+// no list, so a contiguous request that finds no block empties the cache and looks
+// again (Linux drains the per-CPU lists before giving up on a high-order page).
+// Because buddies always merge as far as they can, the lists after a full drain are
+// exactly those of an allocator without the cache: no request fails that would
+// succeed without it. `cacheSize: 0` turns the cache off.
 
 import {
   checkContiguousRange,
@@ -21,6 +34,7 @@ import {
   parseAllocatorOptions,
   readAlign,
 } from './allocator-args.js';
+import { checkIntegerIn, checkOptions } from './check.js';
 import type {
   ContiguousOptions,
   FrameAllocator,
@@ -30,16 +44,24 @@ import type {
 import type { OutOfMemory } from './out-of-memory.js';
 import { OUT_OF_MEMORY } from './out-of-memory.js';
 
-/** State byte of an allocated frame (and of the indices below `first`). */
-const ALLOCATED = -2;
-/** State byte of a free frame that does not start a free block. */
+/** State byte of a frame that does not start a free block and is not cached. */
 const INSIDE = -1;
-/** Four ALLOCATED state bytes read as one 32-bit word (either byte order). */
-const ALLOCATED_X4 = -16843010; // 0xfefefefe
+/** State byte of a free frame held in the recently-freed cache (on no list). */
+const CACHED = -3;
 
 /** Index of the lowest set bit of a non-zero 32-bit word. */
 function ctz(word: number): number {
   return 31 - Math.clz32(word & -word);
+}
+
+/** Options of BuddyFrameAllocator. */
+export interface BuddyFrameAllocatorOptions extends FrameAllocatorOptions {
+  /**
+   * Frames freed one at a time that are kept for reuse before going back to the free
+   * lists (Linux's per-CPU page lists): an even integer in [0, 4096], default 64.
+   * 0 sends every free straight to the lists, merging at once.
+   */
+  readonly cacheSize?: number;
 }
 
 /** Stats of a BuddyFrameAllocator. */
@@ -47,8 +69,10 @@ export interface BuddyFrameAllocatorStats extends FrameAllocatorStats {
   readonly backend: 'buddy';
   /** Largest block order (blocks of 2^maxOrder frames). */
   readonly maxOrder: number;
-  /** Free blocks per order, index = order (Linux's `nr_free`). */
+  /** Free blocks per order, index = order (Linux's `nr_free`); cached frames excluded. */
   readonly freeBlocks: readonly number[];
+  /** Free frames waiting in the recently-freed cache (on no free list). */
+  readonly cachedFrames: number;
 }
 
 /**
@@ -69,18 +93,26 @@ export class BuddyFrameAllocator implements FrameAllocator {
   private readonly span: number;
   /** [2i] next and [2i + 1] previous index on the free list of the block at i. */
   private readonly links: Int32Array;
-  /** Order of the free block starting at this index, INSIDE or ALLOCATED. */
+  /** Order of the free block starting at this index, CACHED or INSIDE. */
   private readonly state: Int8Array;
-  /** `state` as 32-bit words (its length is padded to a multiple of 4). */
-  private readonly state32: Int32Array;
+  /** Bit i set when index i is allocated (and for the indices outside [first, span)). */
+  private readonly allocatedBits: Int32Array;
   private readonly heads: Int32Array;
   private readonly counts: Int32Array;
+  /** The recently-freed cache: indices, most recent last. */
+  private readonly cache: Int32Array;
+  private cached = 0;
   /** Bit k set when the order-k list is not empty. */
   private nonEmpty = 0;
   private used = 0;
 
-  constructor(options: FrameAllocatorOptions) {
+  constructor(options: BuddyFrameAllocatorOptions) {
     const { base, frames } = parseAllocatorOptions(options);
+    checkOptions('options', options);
+    const cacheSize = options.cacheSize ?? 64;
+    checkIntegerIn('cacheSize', cacheSize, 0, 4096);
+    if (cacheSize % 2 !== 0) throw new RangeError(`cacheSize must be even, got ${cacheSize}`);
+    this.cache = new Int32Array(cacheSize);
     this.base = base;
     this.totalFrames = frames;
     this.end = base + frames;
@@ -90,11 +122,11 @@ export class BuddyFrameAllocator implements FrameAllocator {
     this.first = base - this.origin;
     this.span = this.first + frames;
     this.links = new Int32Array(2 * this.span);
-    const padded = (this.span + 3) & ~3;
-    this.state = new Int8Array(padded).fill(INSIDE, 0, this.span);
-    this.state.fill(ALLOCATED, 0, this.first);
-    this.state.fill(ALLOCATED, this.span);
-    this.state32 = new Int32Array(this.state.buffer, 0, padded >>> 2);
+    this.state = new Int8Array(this.span).fill(INSIDE);
+    const words = (this.span + 31) >>> 5;
+    this.allocatedBits = new Int32Array(words);
+    this.setBits(0, this.first);
+    this.setBits(this.span, words * 32);
     this.heads = new Int32Array(this.maxOrder + 1).fill(-1);
     this.counts = new Int32Array(this.maxOrder + 1);
     this.freeRange(this.first, this.span);
@@ -109,6 +141,13 @@ export class BuddyFrameAllocator implements FrameAllocator {
   }
 
   allocate(): number | OutOfMemory {
+    if (this.cached > 0) {
+      const i = this.cache[--this.cached];
+      this.state[i] = INSIDE;
+      this.allocatedBits[i >>> 5] |= 1 << (i & 31);
+      this.used++;
+      return this.origin + i;
+    }
     if (this.nonEmpty === 0) return OUT_OF_MEMORY;
     let k = ctz(this.nonEmpty);
     const idx = this.heads[k];
@@ -118,7 +157,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
       k--;
       this.link(idx + (1 << k), k);
     }
-    this.state[idx] = ALLOCATED;
+    this.allocatedBits[idx >>> 5] |= 1 << (idx & 31);
     this.used++;
     return this.origin + idx;
   }
@@ -131,7 +170,12 @@ export class BuddyFrameAllocator implements FrameAllocator {
     const sizeOrder = 32 - Math.clz32(count - 1);
     const alignOrder = 31 - Math.clz32(align);
     const k = Math.max(sizeOrder, alignOrder);
-    const candidates = this.nonEmpty & (-1 << k);
+    let candidates = this.nonEmpty & (-1 << k);
+    if (candidates === 0 && this.cached > 0) {
+      // Cached frames sit on no list: give them back (merging) and look again.
+      this.drainCache(this.cached);
+      candidates = this.nonEmpty & (-1 << k);
+    }
     if (candidates === 0) return OUT_OF_MEMORY;
     let j = ctz(candidates);
     const idx = this.heads[j];
@@ -140,7 +184,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
       j--;
       this.link(idx + (1 << j), j);
     }
-    this.state.fill(ALLOCATED, idx, idx + count);
+    this.setBits(idx, idx + count);
     // mm/page_alloc.c: make_alloc_exact — the tail beyond `count` goes back.
     if (count < 1 << k) this.freeRange(idx + count, idx + (1 << k));
     this.used += count;
@@ -150,31 +194,39 @@ export class BuddyFrameAllocator implements FrameAllocator {
   free(pfn: number): void {
     checkPfn(pfn, this.base, this.end);
     const idx = pfn - this.origin;
-    if (this.state[idx] !== ALLOCATED) {
-      throw new RangeError(`free(${pfn}): frame is not allocated`);
-    }
-    this.state[idx] = INSIDE;
+    const w = idx >>> 5;
+    const bit = 1 << (idx & 31);
+    const word = this.allocatedBits[w];
+    if ((word & bit) === 0) throw new RangeError(`free(${pfn}): frame is not allocated`);
+    this.allocatedBits[w] = word & ~bit;
     this.used--;
-    this.freeBlock(idx, 0);
+    if (this.cache.length === 0) {
+      this.freeBlock(idx, 0);
+      return;
+    }
+    if (this.cached === this.cache.length) this.drainCache(this.cached >>> 1);
+    this.state[idx] = CACHED;
+    this.cache[this.cached++] = idx;
   }
 
   freeContiguous(pfn: number, count: number): void {
     checkContiguousRange(pfn, count, this.base, this.end);
     const idx = pfn - this.origin;
-    const bad = this.firstNotAllocated(idx, idx + count);
+    const bad = this.firstClear(idx, idx + count);
     if (bad >= 0) {
       throw new RangeError(
         `freeContiguous(${pfn}, ${count}): frame ${this.origin + bad} is not allocated`,
       );
     }
-    this.state.fill(INSIDE, idx, idx + count);
+    this.clearBits(idx, idx + count);
     this.freeRange(idx, idx + count);
     this.used -= count;
   }
 
   isAllocated(pfn: number): boolean {
     checkPfn(pfn, this.base, this.end);
-    return this.state[pfn - this.origin] === ALLOCATED;
+    const i = pfn - this.origin;
+    return ((this.allocatedBits[i >>> 5] >>> (i & 31)) & 1) === 1;
   }
 
   stats(): BuddyFrameAllocatorStats {
@@ -185,6 +237,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
       freeFrames: this.totalFrames - this.used,
       maxOrder: this.maxOrder,
       freeBlocks: Array.from(this.counts),
+      cachedFrames: this.cached,
     };
   }
 
@@ -192,6 +245,14 @@ export class BuddyFrameAllocator implements FrameAllocator {
   checkInvariants(): void {
     const covered = new Uint8Array(this.span);
     let freeTotal = 0;
+    for (let c = 0; c < this.cached; c++) {
+      const i = this.cache[c];
+      if (!(i >= this.first && i < this.span) || this.state[i] !== CACHED || covered[i] !== 0) {
+        throw new Error(`buddy: cache slot ${c} holds ${i}, not a cached frame or twice`);
+      }
+      covered[i] = 1;
+      freeTotal++;
+    }
     for (let k = 0; k <= this.maxOrder; k++) {
       let n = 0;
       let before = -1;
@@ -205,8 +266,8 @@ export class BuddyFrameAllocator implements FrameAllocator {
         if (idx < this.first || idx + size > this.span)
           throw new Error(`buddy: block ${idx} out of range`);
         for (let i = idx; i < idx + size; i++) {
-          if (this.state[i] === ALLOCATED)
-            throw new Error(`buddy: free block ${idx} holds allocated ${i}`);
+          if (this.isAllocatedIndex(i) || this.state[i] === CACHED)
+            throw new Error(`buddy: free block ${idx} holds allocated or cached ${i}`);
           if (i > idx && this.state[i] !== INSIDE)
             throw new Error(
               `buddy: frame ${i} inside free block ${idx} has state ${this.state[i]}`,
@@ -226,12 +287,20 @@ export class BuddyFrameAllocator implements FrameAllocator {
       if (n > 0 !== ((this.nonEmpty & (1 << k)) !== 0))
         throw new Error(`buddy: nonEmpty bit ${k} wrong`);
     }
-    for (let i = 0; i < this.state.length; i++) {
-      const st = this.state[i];
+    for (let i = 0; i < this.allocatedBits.length * 32; i++) {
+      const allocated = this.isAllocatedIndex(i);
       if (i < this.first || i >= this.span) {
-        if (st !== ALLOCATED) throw new Error(`buddy: unmanaged index ${i} has state ${st}`);
-      } else if (covered[i] === 0 && st !== ALLOCATED) {
-        throw new Error(`buddy: free frame ${i} (state ${st}) on no list`);
+        if (!allocated) throw new Error(`buddy: unmanaged index ${i} is not marked allocated`);
+        continue;
+      }
+      const st = this.state[i];
+      if (allocated) {
+        if (st !== INSIDE) throw new Error(`buddy: allocated frame ${i} has state ${st}`);
+      } else if (covered[i] === 0) {
+        throw new Error(`buddy: free frame ${i} (state ${st}) on no list and not cached`);
+      }
+      if (st === CACHED && covered[i] === 0) {
+        throw new Error(`buddy: frame ${i} marked cached is not in the cache`);
       }
     }
     if (freeTotal !== this.totalFrames - this.used) {
@@ -244,11 +313,12 @@ export class BuddyFrameAllocator implements FrameAllocator {
   // An alignment beyond the largest block: at most one aligned pfn lies in range
   // (the range is shorter than the alignment), so try exactly that one.
   private allocateOverAligned(count: number, align: number): number | OutOfMemory {
+    if (this.cached > 0) this.drainCache(this.cached);
     const rem = this.base % align;
     const pfn = rem === 0 ? this.base : this.base + (align - rem);
     if (pfn + count > this.end) return OUT_OF_MEMORY;
     const idx = pfn - this.origin;
-    if (this.state.subarray(idx, idx + count).indexOf(ALLOCATED) >= 0) return OUT_OF_MEMORY;
+    if (this.firstSet(idx, idx + count) >= 0) return OUT_OF_MEMORY;
     this.claimRange(idx, idx + count);
     this.used += count;
     return pfn;
@@ -269,7 +339,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
       this.unlink(head, k);
       const blockEnd = head + (1 << k);
       const claimEnd = Math.min(blockEnd, stop);
-      this.state.fill(ALLOCATED, i, claimEnd);
+      this.setBits(i, claimEnd);
       if (head < i) this.freeRange(head, i);
       if (claimEnd < blockEnd) this.freeRange(claimEnd, blockEnd);
       i = claimEnd;
@@ -302,15 +372,61 @@ export class BuddyFrameAllocator implements FrameAllocator {
     this.link(idx, k);
   }
 
-  // The first index in [start, stop) that is not ALLOCATED, or -1; aligned words
-  // of four state bytes are compared at once.
-  private firstNotAllocated(start: number, stop: number): number {
-    const state = this.state;
-    let i = start;
-    for (; i < stop && (i & 3) !== 0; i++) if (state[i] !== ALLOCATED) return i;
-    const words = this.state32;
-    while (i + 4 <= stop && words[i >>> 2] === ALLOCATED_X4) i += 4;
-    for (; i < stop; i++) if (state[i] !== ALLOCATED) return i;
+  // Returns the `count` oldest cached frames to the lists (the newest stay cached).
+  private drainCache(count: number): void {
+    const cache = this.cache;
+    for (let c = 0; c < count; c++) {
+      const i = cache[c];
+      this.state[i] = INSIDE;
+      this.freeBlock(i, 0);
+    }
+    cache.copyWithin(0, count, this.cached);
+    this.cached -= count;
+  }
+
+  private isAllocatedIndex(i: number): boolean {
+    return ((this.allocatedBits[i >>> 5] >>> (i & 31)) & 1) === 1;
+  }
+
+  // Bits of word `w` that lie in [start, stop) (both within the bitmap).
+  private static maskIn(w: number, start: number, stop: number): number {
+    const lo = Math.max(start - w * 32, 0);
+    const hi = Math.min(stop - w * 32, 32);
+    return hi === 32 ? -1 << lo : ((1 << hi) - 1) & (-1 << lo);
+  }
+
+  // Marks [start, stop) allocated, a word at a time.
+  private setBits(start: number, stop: number): void {
+    const bits = this.allocatedBits;
+    for (let w = start >>> 5; w * 32 < stop; w++) {
+      bits[w] |= BuddyFrameAllocator.maskIn(w, start, stop);
+    }
+  }
+
+  private clearBits(start: number, stop: number): void {
+    const bits = this.allocatedBits;
+    for (let w = start >>> 5; w * 32 < stop; w++) {
+      bits[w] &= ~BuddyFrameAllocator.maskIn(w, start, stop);
+    }
+  }
+
+  // The first index in [start, stop) that is free (bit clear), or -1.
+  private firstClear(start: number, stop: number): number {
+    const bits = this.allocatedBits;
+    for (let w = start >>> 5; w * 32 < stop; w++) {
+      const clear = ~bits[w] & BuddyFrameAllocator.maskIn(w, start, stop);
+      if (clear !== 0) return w * 32 + ctz(clear);
+    }
+    return -1;
+  }
+
+  // The first index in [start, stop) that is allocated (bit set), or -1.
+  private firstSet(start: number, stop: number): number {
+    const bits = this.allocatedBits;
+    for (let w = start >>> 5; w * 32 < stop; w++) {
+      const set = bits[w] & BuddyFrameAllocator.maskIn(w, start, stop);
+      if (set !== 0) return w * 32 + ctz(set);
+    }
     return -1;
   }
 

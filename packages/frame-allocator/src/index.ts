@@ -3,7 +3,10 @@ export type {
   BitmapFrameAllocatorStats,
 } from './bitmap-frame-allocator.js';
 export { BitmapFrameAllocator } from './bitmap-frame-allocator.js';
-export type { BuddyFrameAllocatorStats } from './buddy-frame-allocator.js';
+export type {
+  BuddyFrameAllocatorOptions,
+  BuddyFrameAllocatorStats,
+} from './buddy-frame-allocator.js';
 export { BuddyFrameAllocator } from './buddy-frame-allocator.js';
 export type {
   ContiguousOptions,

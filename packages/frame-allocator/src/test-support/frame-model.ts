@@ -73,10 +73,11 @@ export class FrameModel {
 
 /**
  * Every frame's isAllocated plus the counters and stats, to prove an operation
- * changed nothing. The bitmap's `cachedFrames` and `fullyFreeWords` are left out:
- * before reporting that no contiguous run fits, the bitmap moves its
- * recently-freed cache back into the bitmap, which changes where free frames are
- * kept but not which frames are free.
+ * changed nothing. `cachedFrames`, the bitmap's `fullyFreeWords` and the buddy's
+ * `freeBlocks` are left out: before reporting that no contiguous run fits, the
+ * bitmap and the buddy move their recently-freed caches back into the bitmap or
+ * the free lists, which changes where free frames are kept but not which frames
+ * are free.
  */
 export function snapshot(allocator: FrameAllocator): string {
   const bits: string[] = [];
@@ -84,7 +85,7 @@ export function snapshot(allocator: FrameAllocator): string {
     bits.push(allocator.isAllocated(p) ? '1' : '0');
   }
   const stats = JSON.stringify(allocator.stats(), (key, value) =>
-    key === 'cachedFrames' || key === 'fullyFreeWords' ? undefined : value,
+    key === 'cachedFrames' || key === 'fullyFreeWords' || key === 'freeBlocks' ? undefined : value,
   );
   return `${allocator.usedFrames}/${allocator.freeFrames}/${stats}/${bits.join('')}`;
 }
