@@ -105,4 +105,64 @@ describe('BuddyFrameAllocator', () => {
       }
     }
   });
+
+  test('freed frames wait in the cache unmerged and come back last-freed first', () => {
+    const a = new BuddyFrameAllocator({ frames: 16, cacheSize: 4 });
+    for (let i = 0; i < 16; i++) a.allocate();
+    a.free(3);
+    a.free(2);
+    // Without the cache 2 and 3 would merge into an order-1 block.
+    expect(freeBlocks(a)).toEqual([0, 0, 0, 0, 0]);
+    expect(a.stats().cachedFrames).toBe(2);
+    expect(a.isAllocated(2)).toBe(false);
+    expect(() => a.free(2)).toThrow(/free\(2\): frame is not allocated/);
+    expect(() => a.freeContiguous(1, 3)).toThrow(/frame 2 is not allocated/);
+    a.checkInvariants();
+    expect(a.allocate()).toBe(2);
+    expect(a.allocate()).toBe(3);
+    a.checkInvariants();
+  });
+
+  test('a full cache gives its older half back to the lists, merging', () => {
+    const a = new BuddyFrameAllocator({ frames: 16, cacheSize: 4 });
+    for (let i = 0; i < 16; i++) a.allocate();
+    for (const pfn of [0, 1, 6, 7]) a.free(pfn);
+    expect(a.stats().cachedFrames).toBe(4);
+    a.free(9); // drains 0 and 1, which merge into [0, 2)
+    expect(a.stats().cachedFrames).toBe(3);
+    expect(freeBlocks(a)).toEqual([0, 1, 0, 0, 0]);
+    a.checkInvariants();
+    expect([a.allocate(), a.allocate(), a.allocate()]).toEqual([9, 7, 6]);
+    // The cache is empty: the smallest block is split.
+    expect(a.allocate()).toBe(0);
+    expect(freeBlocks(a)).toEqual([1, 0, 0, 0, 0]);
+    a.checkInvariants();
+  });
+
+  test('a contiguous request drains the cache before it fails', () => {
+    const a = new BuddyFrameAllocator({ frames: 16 });
+    for (let i = 0; i < 16; i++) a.allocate();
+    for (const pfn of [12, 13, 14, 15]) a.free(pfn);
+    expect(freeBlocks(a)).toEqual([0, 0, 0, 0, 0]);
+    // Only the cache holds them; the drain merges them into [12, 16).
+    expect(a.allocateContiguous(4, { align: 4 })).toBe(12);
+    expect(a.stats().cachedFrames).toBe(0);
+    expect(a.allocateContiguous(1, { align: 2 })).toBe(OUT_OF_MEMORY);
+    a.checkInvariants();
+    // An alignment beyond the largest block drains too.
+    const b = new BuddyFrameAllocator({ frames: 30, base: 40 });
+    for (let i = 0; i < 30; i++) b.allocate();
+    b.free(64);
+    expect(b.allocateContiguous(1, { align: 64 })).toBe(64);
+    b.checkInvariants();
+  });
+
+  test('rejects a bad cacheSize', () => {
+    expect(() => new BuddyFrameAllocator({ frames: 8, cacheSize: 3 })).toThrow(/even/);
+    expect(() => new BuddyFrameAllocator({ frames: 8, cacheSize: -2 })).toThrow(RangeError);
+    expect(() => new BuddyFrameAllocator({ frames: 8, cacheSize: 4098 })).toThrow(RangeError);
+    expect(() => new BuddyFrameAllocator({ frames: 8, cacheSize: '4' as never })).toThrow(
+      TypeError,
+    );
+  });
 });
