@@ -1,7 +1,9 @@
 // vma-churn-N (shared/bench/WORKLOADS.md) on MmStruct with its default page-table
 // backend: N separate areas, then 100,000 random mprotect / munmap / MAP_FIXED mmap /
 // unhinted mmap+munmap operations. Prints ns/op (median of 5 runs) and the final
-// area count, which a Linux-exact implementation shares with the kernel.
+// area count, which a Linux-exact implementation shares with the kernel. `min=` is
+// the fastest run and `cpu=` the process's user CPU time per op (median): on a
+// shared machine they are the better estimates.
 import { formatLine, Mulberry32, median, nowNs } from '@vmem/bench-kit';
 import {
   BitmapFrameAllocator,
@@ -17,7 +19,7 @@ const RW = PROT.READ | PROT.WRITE;
 const R = PROT.READ;
 const ANON = MAP.PRIVATE | MAP.ANONYMOUS;
 
-function run(n: number): { nsPerOp: number; areas: number } {
+function run(n: number): { nsPerOp: number; cpuPerOp: number; areas: number } {
   const frames = new RefCountedFrameAllocator(new BitmapFrameAllocator({ frames: 1 << 16 }));
   const memory = new PhysicalMemory({ size: 2 ** 28 });
   const mm = new MmStruct({ frames, memory, layout: { maxMapCount: 262_144 } });
@@ -33,6 +35,7 @@ function run(n: number): { nsPerOp: number; areas: number } {
     );
     if (isErrno(r)) throw new Error(`setup mmap ${k} failed: ${r.errno}`);
   }
+  const cpu0 = process.cpuUsage().user;
   const start = nowNs();
   for (let i = 0; i < OPS; i++) {
     const r = rng.rand(100);
@@ -51,17 +54,22 @@ function run(n: number): { nsPerOp: number; areas: number } {
     }
   }
   const nsPerOp = (nowNs() - start) / OPS;
-  return { nsPerOp, areas: mm.mapCount };
+  const cpuPerOp = ((process.cpuUsage().user - cpu0) * 1000) / OPS;
+  return { nsPerOp, cpuPerOp, areas: mm.mapCount };
 }
 
-for (const n of [1000, 10_000, 65_000]) {
+const sizes = process.argv.slice(2).map(Number);
+for (const n of sizes.length > 0 ? sizes : [1000, 10_000, 65_000]) {
   const times: number[] = [];
+  const cpu: number[] = [];
   let areas = 0;
   for (let i = 0; i < 5; i++) {
     const result = run(n);
     times.push(result.nsPerOp);
+    cpu.push(result.cpuPerOp);
     areas = result.areas;
   }
-  console.log(formatLine(`vma-churn-${n}`, 'mm', median(times)));
+  const extra = `min=${Math.min(...times).toFixed(0)} cpu=${median(cpu).toFixed(0)}`;
+  console.log(formatLine(`vma-churn-${n}`, 'mm', median(times), extra));
   console.log(`vma-churn-${n} mm areas=${areas}`);
 }

@@ -1266,6 +1266,10 @@ describe('VmaIndex, maps and smaps', () => {
       first: fc.tuple(),
       last: fc.tuple(),
       insert: fc.tuple(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 6 }))),
+      insertAfter: fc.tuple(
+        fc.constantFrom<unknown>('first', 'last', 'detached', 5),
+        fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 6 })),
+      ),
       remove: fc.tuple(fc.constantFrom<unknown>('first', 'last', 'detached', 5)),
       split: fc.tuple(fc.constantFrom<unknown>('first', 'last', 'detached'), vaArg),
       setBounds: fc.tuple(fc.constantFrom<unknown>('first', 'last', 'detached'), vaArg, vaArg),
@@ -1314,6 +1318,10 @@ describe('VmaIndex, maps and smaps', () => {
               const [p, n] = raw[0] as [number, number];
               args = [new VmArea(W + p * 4096, W + (p + n) * 4096, p, null, VM.READ)];
             }
+            if (name === 'insertAfter') {
+              const [p, n] = raw[1] as [number, number];
+              args = [args[0], new VmArea(W + p * 4096, W + (p + n) * 4096, p, null, VM.READ)];
+            }
             if (name === 'split') args = [args[0], args[1], new VmArea(0, 0, 0, null, 0)];
             const what = `index.${String(name)}(${show(args)})`;
             const before = JSON.stringify(list.map((v) => [v.start, v.end]));
@@ -1347,6 +1355,19 @@ describe('VmaIndex, maps and smaps', () => {
                 const hits = list.filter((v) => v.end > a && v.start < b);
                 expect(out.value, what).toEqual(name === 'overlapping' ? hits : hits[0]);
               }
+            }
+            if (name === 'insertAfter') {
+              // Only right after an anchor of the index, in the free space that follows it.
+              const [anchor, vma] = args as [VmArea, VmArea];
+              const at = list.indexOf(anchor);
+              const after = list[at + 1];
+              const fits =
+                at >= 0 &&
+                vma.start < vma.end &&
+                anchor.end <= vma.start &&
+                (after === undefined || vma.end <= after.start);
+              expectThrew(out, !fits, what);
+              if (fits) expect(index.findContaining(vma.start), what).toBe(vma);
             }
             if (name === 'emptyArea' || name === 'emptyAreaRev') {
               const size = args[2];

@@ -81,12 +81,6 @@ export interface MmStructOptions {
   pteStore?: PteStore;
 }
 
-/** The VMAs either side of a free range. */
-interface Neighbours {
-  prev: VmArea | undefined;
-  next: VmArea | undefined;
-}
-
 /** Options of the user-memory helpers. */
 export interface UserCopyOptions {
   /** Ignore the mappings' current protection, as ptrace does (FOLL_FORCE). */
@@ -130,6 +124,23 @@ export class MmStruct {
   execVm = 0;
   /** Pages with a guard marker (MADV_GUARD_INSTALL): they fault with SEGV_MAPERR. */
   readonly guardPages: Set<number> = new Set();
+  // The hot paths (mmap, mprotect) describe their merge candidate in this one
+  // object instead of a new one per call: nothing keeps it past the call.
+  private readonly scratch: MergeCandidate = {
+    flags: 0,
+    file: null,
+    anonVma: null,
+    pgoff: 0,
+    start: 0,
+    end: 0,
+  };
+  // The free gap unmappedAreaTopdown last placed a mapping in, with the VMAs
+  // either side: mmapRegion maps there without searching the tree again. Only
+  // valid between getUnmappedArea and the mmapRegion right after it (placedAt is
+  // -1 otherwise).
+  private placedAt = -1;
+  private placedPrev: VmArea | undefined = undefined;
+  private placedNext: VmArea | undefined = undefined;
 
   constructor(options: MmStructOptions) {
     this.layout = { ...DEFAULT_LAYOUT, ...options.layout };
@@ -263,15 +274,40 @@ export class MmStruct {
     return a.anonVma === null || b.anonVma === null || a.anonVma === b.anonVma;
   }
 
+  /** A candidate in the scratch object (see `scratch`): valid until the next call. */
+  private candidate(
+    flags: number,
+    file: MmFile | null,
+    anonVma: AnonVma | null,
+    pgoff: number,
+    start: number,
+    end: number,
+  ): MergeCandidate {
+    const c = this.scratch;
+    c.flags = flags;
+    c.file = file;
+    c.anonVma = anonVma;
+    c.pgoff = pgoff;
+    c.start = start;
+    c.end = end;
+    return c;
+  }
+
   /**
    * mm/vma.c: vma_merge_new_range. Extend a neighbour over [start, end) instead of
    * creating a VMA; returns the VMA now covering it, or undefined.
    */
-  private mergeNewRange(c: MergeCandidate, around?: Neighbours): VmArea | undefined {
+  private mergeNewRange(c: MergeCandidate): VmArea | undefined {
     if (c.flags & VM_SPECIAL) return undefined;
-    // Callers that just freed [start, end) pass its neighbours in (no tree search).
-    const prev = around !== undefined ? around.prev : this.vmas.findPrev(c.start);
-    const next = around !== undefined ? around.next : this.vmas.findVma(c.end);
+    return this.mergeBetween(c, this.vmas.findPrev(c.start), this.vmas.findVma(c.end));
+  }
+
+  /** mergeNewRange for a caller that knows the VMAs either side of the free [start, end) (no tree search). */
+  private mergeBetween(
+    c: MergeCandidate,
+    prev: VmArea | undefined,
+    next: VmArea | undefined,
+  ): VmArea | undefined {
     const left = this.canMergeAfter(prev, c);
     let right = this.canMergeBefore(next, c);
     if (left && right && !MmStruct.anonCompatible(prev, next as VmArea)) right = false;
@@ -303,14 +339,14 @@ export class MmStruct {
    * Returns the VMA that now covers [start, end).
    */
   private modifyFlags(vma: VmArea, start: number, end: number, newFlags: number): VmArea {
-    const c: MergeCandidate = {
-      flags: newFlags,
-      file: vma.file,
-      anonVma: vma.anonVma,
-      pgoff: vma.pgoff + (start - vma.start) / PAGE,
+    const c = this.candidate(
+      newFlags,
+      vma.file,
+      vma.anonVma,
+      vma.pgoff + (start - vma.start) / PAGE,
       start,
       end,
-    };
+    );
     const leftSide = start === vma.start;
     const rightSide = end === vma.end;
     if (!(newFlags & VM_SPECIAL) && vma.special === null && (leftSide || rightSide)) {
@@ -379,7 +415,8 @@ export class MmStruct {
       let gap = last + 1 - length;
       gap -= mod(gap - alignOffset, alignMask + 1);
       const gapEnd = last;
-      const next = this.vmas.findVma(last + 1);
+      // find_vma(last + 1): the VMA above the free range, as the search saw it.
+      const next = this.vmas.gapNext;
       if (next !== undefined && next.flags & VM.GROWSDOWN) {
         const startGap = this.vmStartGap(next);
         if (startGap <= gapEnd) {
@@ -387,6 +424,9 @@ export class MmStruct {
           continue;
         }
       }
+      this.placedAt = gap;
+      this.placedPrev = this.vmas.gapPrev;
+      this.placedNext = next;
       return gap;
     }
   }
@@ -517,6 +557,7 @@ export class MmStruct {
     pgoff: number,
     flags: number,
   ): number | ErrnoResult {
+    this.placedAt = -1;
     if (len > this.layout.taskSize) return OOM;
     let result: number;
     const shared = (flags & MAP.TYPE) === MAP.SHARED || (flags & MAP.TYPE) === MAP.SHARED_VALIDATE;
@@ -649,21 +690,32 @@ export class MmStruct {
       const overlap = this.countPages(addr, end);
       if (!this.mayExpandVm(vmFlags, pages - overlap)) return OOM;
     }
-    // vms_gather_munmap_vmas: splitting the first VMA needs a free map slot.
-    const found = this.vmas.findVma(addr);
-    const first = found !== undefined && found.start < end ? found : undefined;
-    if (
-      first !== undefined &&
-      first.start < addr &&
-      end < first.end &&
-      this.vmas.count >= this.layout.maxMapCount
-    ) {
-      return OOM;
+    let prev: VmArea | undefined;
+    let next: VmArea | undefined;
+    if (this.placedAt === addr && this.placedFits(end)) {
+      // The free gap getUnmappedArea just found: nothing to unmap, neighbours known.
+      prev = this.placedPrev;
+      next = this.placedNext;
+    } else {
+      // vms_gather_munmap_vmas: splitting the first VMA needs a free map slot.
+      const found = this.vmas.findVma(addr);
+      const first = found !== undefined && found.start < end ? found : undefined;
+      if (
+        first !== undefined &&
+        first.start < addr &&
+        end < first.end &&
+        this.vmas.count >= this.layout.maxMapCount
+      ) {
+        return OOM;
+      }
+      // The neighbours of [addr, end) once it is free, without searching the tree again.
+      next = first !== undefined ? this.unmapFrom(first, addr, end) : found;
+      prev = next !== undefined ? this.vmas.prev(next) : this.vmas.last();
     }
+    this.placedAt = -1;
+    this.placedPrev = undefined;
+    this.placedNext = undefined;
     if ((vmFlags & (VM.NORESERVE | VM.SHARED | VM.WRITE)) === VM.WRITE) vmFlags |= VM.ACCOUNT;
-    // The neighbours of [addr, end) once it is free, without searching the tree again.
-    const next = first !== undefined ? this.unmapFrom(first, addr, end) : found;
-    const prev = next !== undefined ? this.vmas.prev(next) : this.vmas.last();
     if (file === null && vmFlags & VM.SHARED) {
       // mm/shmem.c: shmem_zero_setup: shared anonymous memory is a deleted /dev/zero.
       const shm = new MemoryFile({ path: '/dev/zero', dev: '00:01', ino: shmemInode++, size: len });
@@ -671,18 +723,31 @@ export class MmStruct {
       this.pageCache.adoptUnnamed(shm);
       file = shm;
     } else if (file === null || !(vmFlags & VM_SPECIAL)) {
-      const merged = this.mergeNewRange(
-        { flags: vmFlags, file, anonVma: null, pgoff, start: addr, end },
-        { prev, next },
-      );
+      const merged =
+        vmFlags & VM_SPECIAL
+          ? undefined
+          : this.mergeBetween(this.candidate(vmFlags, file, null, pgoff, addr, end), prev, next);
       if (merged !== undefined) {
         this.statAccount(vmFlags, pages);
         if (vmFlags & VM.LOCKED) this.lockedVm += pages;
         return addr;
       }
     }
-    this.insertVma(new VmArea(addr, end, pgoff, file, vmFlags));
+    const vma = new VmArea(addr, end, pgoff, file, vmFlags);
+    // Right after its neighbour: no descent from the root.
+    if (prev !== undefined) this.vmas.insertAfter(prev, vma);
+    else this.vmas.insert(vma);
+    this.accountAdd(vma);
     return addr;
+  }
+
+  /** The placed gap's neighbours still leave [placedAt, end) free. */
+  private placedFits(end: number): boolean {
+    const prev = this.placedPrev;
+    const next = this.placedNext;
+    return (
+      (prev === undefined || prev.end <= this.placedAt) && (next === undefined || end <= next.start)
+    );
   }
 
   private countPages(start: number, end: number): number {

@@ -10,6 +10,11 @@ import type { VmArea } from './vm-area.js';
 export class VmaIndex {
   private readonly tree: AreaTree<VmArea>;
   private readonly gap = new AreaGap<VmArea>();
+  // The VMA last found, inserted or resized (Linux had a per-thread vmacache for
+  // find_vma): faults and copies keep hitting one area, and a munmap often follows
+  // the mmap that made it. Checked to be still in the tree before use, so a
+  // removed VMA left here is harmless.
+  private recent: VmArea | undefined = undefined;
 
   constructor(options: { high?: number } = {}) {
     this.tree = new AreaTree<VmArea>({ low: 0, high: options.high ?? 2 ** 47 });
@@ -21,18 +26,37 @@ export class VmaIndex {
 
   /** find_vma: the first VMA with end > addr. */
   findVma(addr: number): VmArea | undefined {
-    return this.tree.findFirstEndingAfter(addr);
+    if (this.recentHas(addr)) return this.recent;
+    const vma = this.tree.findFirstEndingAfter(addr);
+    if (vma !== undefined) this.recent = vma;
+    return vma;
   }
 
   /** The VMA containing addr. */
   findContaining(addr: number): VmArea | undefined {
-    return this.tree.find(addr);
+    if (this.recentHas(addr)) return this.recent;
+    const vma = this.tree.find(addr);
+    if (vma !== undefined) this.recent = vma;
+    return vma;
+  }
+
+  // The integer check keeps the tree's argument checking: a string or a fraction
+  // inside the cached area must throw as it would without the cache.
+  private recentHas(addr: number): boolean {
+    const r = this.recent;
+    return (
+      r !== undefined &&
+      Number.isSafeInteger(addr) &&
+      r.start <= addr &&
+      addr < r.end &&
+      this.tree.has(r)
+    );
   }
 
   /** find_vma_intersection: the first VMA overlapping [start, end). */
   findIntersection(start: number, end: number): VmArea | undefined {
     checkEnd(end);
-    const vma = this.tree.findFirstEndingAfter(start);
+    const vma = this.findVma(start);
     return vma !== undefined && vma.start < end ? vma : undefined;
   }
 
@@ -59,6 +83,13 @@ export class VmaIndex {
 
   insert(vma: VmArea): void {
     this.tree.insert(vma);
+    this.recent = vma;
+  }
+
+  /** Insert `vma` right after `anchor` (in the index), without a search from the root. */
+  insertAfter(anchor: VmArea, vma: VmArea): void {
+    this.tree.insertAfter(anchor, vma);
+    this.recent = vma;
   }
 
   remove(vma: VmArea): void {
@@ -73,6 +104,7 @@ export class VmaIndex {
   /** Move the bounds of a VMA (in the index or not) without crossing a neighbour. */
   setBounds(vma: VmArea, start: number, end: number): void {
     this.tree.setBounds(vma, start, end);
+    this.recent = vma;
   }
 
   /** The VMAs overlapping [start, end), in order (a snapshot, safe to mutate the index while using it). */
@@ -115,6 +147,16 @@ export class VmaIndex {
     if (max + 1 > this.tree.high) max = this.tree.high - 1;
     if (max < min) return -1;
     return this.tree.findGapBottomUp(min, max + 1, size, this.gap) ? this.gap.start : -1;
+  }
+
+  /** The VMA below the free range the last successful emptyArea[Rev] found (undefined: none). */
+  get gapPrev(): VmArea | undefined {
+    return this.gap.prev;
+  }
+
+  /** The VMA above the free range the last successful emptyArea[Rev] found (undefined: none). */
+  get gapNext(): VmArea | undefined {
+    return this.gap.next;
   }
 
   /** Check the tree's invariants (tests). */
