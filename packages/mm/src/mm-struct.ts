@@ -786,19 +786,43 @@ export class MmStruct {
   }
 
   /** unmapRange from `vma`, the first VMA overlapping [start, end); returns the first VMA after the hole. */
+  // A VMA the range only partly covers is trimmed in place instead of split and
+  // its unmapped piece removed (__split_vma then vms_complete_munmap_vmas): both
+  // pieces would carry the same attributes, so the result is the same, without
+  // a new VMA and two tree updates. A hole inside one VMA takes a single split.
   private unmapFrom(vma: VmArea, start: number, end: number): VmArea | undefined {
-    let v: VmArea | undefined = vma.start < start ? this.splitAt(vma, start) : vma;
+    let v: VmArea | undefined = vma;
+    if (vma.start < start) {
+      // vma keeps [vma.start, start).
+      const cut = Math.min(vma.end, end);
+      const after = vma.end > end ? this.splitAt(vma, end) : this.vmas.next(vma);
+      this.dropRange(vma, start, cut);
+      this.vmas.setBounds(vma, vma.start, start);
+      if (cut === end) return after;
+      v = after;
+    }
     while (v !== undefined && v.start < end) {
-      if (v.end > end) this.splitAt(v, end);
+      if (v.end > end) {
+        // v keeps [end, v.end).
+        this.dropRange(v, v.start, end);
+        v.pgoff += (end - v.start) / PAGE;
+        this.vmas.setBounds(v, end, v.end);
+        return v;
+      }
       const next = this.vmas.next(v);
-      this.zapPages(v, v.start, v.end);
-      this.clearGuards(v.start, v.end);
+      this.dropRange(v, v.start, v.end);
       this.vmas.remove(v);
-      this.accountRemove(v.flags, v.pages);
       if (v.file !== null) this.pageCache.unmapped(v.file);
       v = next;
     }
     return v;
+  }
+
+  /** The pages, guard markers and accounting of [start, end) of `vma`, which is going away. */
+  private dropRange(vma: VmArea, start: number, end: number): void {
+    this.zapPages(vma, start, end);
+    this.clearGuards(start, end);
+    this.accountRemove(vma.flags, (end - start) / PAGE);
   }
 
   // ----------------------------------------------------------------- mprotect

@@ -175,15 +175,16 @@ function checkEnd(end: number): void {
 
 // Checked first: with max below min the search answers -1 without looking at the
 // arguments, and `max + 1` would concatenate a string.
+// Written out (no array of pairs): every unhinted mmap passes here.
 function checkGapArgs(min: number, max: number, size: number): void {
-  for (const [name, value] of [
-    ['min', min],
-    ['max', max],
-    ['size', size],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
-    }
-  }
+  checkNat('min', min);
+  checkNat('max', max);
+  checkNat('size', size);
   if (size === 0) throw new RangeError('size must be positive, got 0');
+}
+
+function checkNat(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`);
+  }
 }
