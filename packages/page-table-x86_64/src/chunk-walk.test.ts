@@ -218,6 +218,52 @@ describe('chunk walks', () => {
     expect(pt.translate(3 * G1, Access.USER_READ)).toBe(0);
   });
 
+  test('table entries in the hot chunk that restrict rights or lack A are honoured', () => {
+    // The hot-chunk walk follows table entries with P, R/W, U/S and A set and XD
+    // clear only; each other value must give the SDM's answer (rights ANDed and XD
+    // ORed over the levels, A set again), not the leaf's alone.
+    const memory = new ChunkedMemory({ chunkFrameBits: 10 });
+    const pt = new PageTable({
+      memory,
+      frames: new ListFrames([1, 2, 3, 4]),
+      control: { nxe: true },
+    });
+    const va = 0x12_3456_7000;
+    pt.map(va, 0x5000_0000, K4, PTE.PRESENT | PTE.WRITABLE | PTE.USER);
+    for (let i = 0; i < 3; i++) expect(pt.translate(va + 9, Access.USER_WRITE)).toBe(0x5000_0009);
+    // Frames of the PML4E, PDPTE and PDE on the walk, and the entries' indices.
+    const path: [number, number][] = [];
+    let pfn = 1;
+    for (let level = 4; level >= 2; level--) {
+      path.push([pfn, indexAt(va, level)]);
+      pfn = entryPfn(...memory.entry(pfn, indexAt(va, level)));
+    }
+    const change = (at: [number, number], f: (lo: number, hi: number) => [number, number]) => {
+      const [lo, hi] = memory.entry(...at);
+      memory.setEntry(...at, ...f(lo, hi));
+      return () => memory.setEntry(...at, lo, hi);
+    };
+    // R/W clear in the PDE: a user write is refused (P | W/R | U/S), a read is not.
+    let undo = change(path[2], (lo, hi) => [lo & ~PTE.WRITABLE, hi]);
+    expect(pt.translate(va, Access.USER_WRITE)).toBe(-1 - 0x7);
+    expect(pt.translate(va, Access.USER_READ)).toBe(0x5000_0000);
+    undo();
+    // U/S clear in the PDPTE: a user read is refused.
+    undo = change(path[1], (lo, hi) => [lo & ~PTE.USER, hi]);
+    expect(pt.translate(va, Access.USER_READ)).toBe(-1 - 0x5);
+    undo();
+    // XD in the PML4E (NXE on): a fetch is refused (P | U/S | I/D), a read is not.
+    undo = change(path[0], (lo, hi) => [lo, hi | 0x8000_0000]);
+    expect(pt.translate(va, Access.USER_FETCH)).toBe(-1 - 0x15);
+    expect(pt.translate(va, Access.USER_READ)).toBe(0x5000_0000);
+    undo();
+    expect(pt.translate(va, Access.USER_FETCH)).toBe(0x5000_0000);
+    // A cleared in every table entry: the next walk sets it again.
+    for (const at of path) change(at, (lo, hi) => [lo & ~0x20, hi]);
+    expect(pt.translate(va, Access.USER_READ)).toBe(0x5000_0000);
+    for (const at of path) expect(memory.entry(...at)[0] & 0x20).toBe(0x20);
+  });
+
   test('two roots sharing one walker: each walk uses its own tables', () => {
     const memory = new ChunkedMemory({ chunkFrameBits: 4 });
     const walker = new PageWalker({ memory });

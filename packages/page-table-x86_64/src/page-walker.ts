@@ -122,8 +122,12 @@ export class PageWalker {
   private readonly pkCode: Int32Array = EMPTY;
   private readonly base: Int32Array = EMPTY;
   // The last successful translation's leaf: level, low dword, high dword, rights
-  // (see lastLevel...). A typed array, so that recording it costs four plain stores.
-  private readonly last: Int32Array = new Int32Array(4);
+  // (see lastLevel...). Small-integer fields: recording them costs four plain
+  // stores (a typed array adds a length load and a bounds check to each).
+  private leafLevel = 0;
+  private leafLo = 0;
+  private leafHi = 0;
+  private leafRights = 0;
   // Table storage (see memory.ts): chunks of 2^chunkBits frames, or single frames
   // (chunkBits 0, through frameWords) when the memory offers no chunks. A table
   // entry's frame number is hi[19:0] * 2^20 + lo[31:12]; its chunk is identified by
@@ -148,12 +152,15 @@ export class PageWalker {
   private hot: Int32Array = EMPTY;
   private hotRoot = -1;
   private hotRootBase = 0;
+  // A table entry walk() follows in the hot chunk has (lo & hotLoMask) === hotLoWant
+  // and (hi & hotHiCheck) === hotHi (see adoptHot); its table's first word in the
+  // chunk is (lo >>> 2) & hotWords.
+  private hotLoMask = 0;
+  private hotLoWant = -1;
   private hotHi = 0;
-  // The hot chunk's first frame, bits 19:0, and ~(frames per chunk - 1) (see walk()).
-  private hotFirst = 0;
-  private hotOutside = -1;
-  // hiRsvd | hiAddrMask (see walk()).
+  // hiRsvd | hiAddrMask | XD (bit 63).
   private hotHiCheck = 0;
+  private hotWords = 0;
   // tableWords()'s result: the word of the table's first entry in the array it returns.
   private slowBase = 0;
   // [1] = physical address out (see translate()).
@@ -188,7 +195,7 @@ export class PageWalker {
     this.pkCode = this.rights.pkCode;
     this.base = this.rights.base;
     this.hiRsvd = this.reservedHiFor(control);
-    this.hotHiCheck = this.hiRsvd | this.hiAddrMask;
+    this.hotHiCheck = this.hiRsvd | this.hiAddrMask | XD_HI;
     for (let i = 0; i < CHUNK_CACHE_SLOTS; i++) this.cWords.push(EMPTY);
   }
 
@@ -199,22 +206,22 @@ export class PageWalker {
 
   /** After a successful translate(): level of the leaf (1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB). */
   get lastLevel(): number {
-    return this.last[0];
+    return this.leafLevel;
   }
 
   /** After a successful translate(): the leaf entry's low dword (with A/D as updated). */
   get lastLo(): number {
-    return this.last[1] >>> 0;
+    return this.leafLo >>> 0;
   }
 
   /** After a successful translate(): the leaf entry's high dword. */
   get lastHi(): number {
-    return this.last[2] >>> 0;
+    return this.leafHi >>> 0;
   }
 
   /** After a successful translate(): combined rights (Rights bits). */
   get lastRights(): number {
-    return this.last[3];
+    return this.leafRights;
   }
 
   /**
@@ -226,7 +233,7 @@ export class PageWalker {
     const control = mergeControl(this.rights.control, patch);
     this.rights.set(control);
     this.hiRsvd = this.reservedHiFor(control);
-    this.hotHiCheck = this.hiRsvd | this.hiAddrMask;
+    this.hotHiCheck = this.hiRsvd | this.hiAddrMask | XD_HI;
   }
 
   /** WRPKRU: only the protection-key tables are recomputed. */
@@ -250,110 +257,103 @@ export class PageWalker {
     // Kept tiny so that it inlines into the caller: linear and physical addresses
     // above 2^30 are not small integers, and passing or returning them through a
     // call that does not inline would box them. walk() takes the address as two
-    // 32-bit halves and leaves the physical address in `io`. An address that is not
-    // an integer in [0, 2^vaBits) goes to irregular(). 2^-32 = 2.3283064365386963e-10.
+    // 32-bit halves and leaves its result (the physical address or the fault) in
+    // `io`, which this reads back on the one path out: a result merged from a call's
+    // return value and a double would be boxed. An address that is not an integer
+    // in [0, 2^vaBits) goes to irregular(). 2^-32 = 2.3283064365386963e-10.
     if (typeof va === 'number' && va >= 0 && va < this.vaLimit) {
       const vaHi = Math.floor(va * 2.3283064365386963e-10);
       const vaLo = va - vaHi * 4294967296;
       if (vaLo >>> 0 === vaLo) {
-        const status = this.walk(root, vaHi, vaLo | 0, access);
-        return status === 0 ? this.io[1] : status;
+        this.walk(root, vaHi, vaLo | 0, access);
+        return this.io[1];
       }
     }
     return this.irregular(va, access);
   }
 
   // The walk for the address vaHi * 2^32 + (vaLo >>> 0) with 4-level tables in the
-  // hot chunk; the physical address goes to io[1]. Returns 0 or -1 - errorCode.
-  // Unrolled per level (a loop costs more instructions). Each entry is tested for
-  // the common case only, with as few operations as possible: a present table
-  // entry (PS = 0, no reserved bit) whose table is in the hot chunk, then a present
-  // leaf without a reserved bit and an allowed access. Anything else (a fault, a
-  // huge leaf, a table elsewhere, 5 levels) breaks out to walkSlow(), the same walk
-  // for every case, which walks again from the root and sorts it out (the A bits
-  // set here stay set, as on a CPU). Word indices are combined with `|` (the bits
-  // never overlap), which the engine needs no overflow check for; constants are
-  // literals (a module constant costs a context load and a check): P 0x1, A 0x20,
-  // PS 0x80.
-  private walk(root: number, vaHi: number, vaLo: number, access: number): number {
-    // biome-ignore lint/suspicious/noConfusingLabels: `break fast` leaves the common case for the one walkSlow() call below
-    fast: {
-      // hotRoot is -1 when there is no hot chunk.
-      if (root !== this.hotRoot || root < 0 || (access & 31) !== access) break fast;
+  // hot chunk; the result (physical address, or -1 - errorCode) goes to io[1].
+  // Unrolled per level (a loop costs more instructions), and small enough, with
+  // hotLeaf(), for the engine to inline into translate()'s caller. A table entry is
+  // followed on the common case only, tested with one AND and compare per dword
+  // (see adoptHot): P, R/W, U/S and A set, PS clear, the table's frame in the hot
+  // chunk; no reserved bit and XD clear. The rights of the walk are then the leaf's
+  // alone (R/W and U/S are ANDed over the levels, XD ORed). Anything else (a table
+  // entry restricting rights or without A, a huge leaf, a table elsewhere, a fault,
+  // 5 levels) leaves for walkSlow(), the same walk for every case, which walks
+  // again from the root and sorts it out. Word indices are combined with `|` (the
+  // bits never overlap), which the engine needs no overflow check for; constants
+  // are literals (a module constant costs a context load and a check).
+  private walk(root: number, vaHi: number, vaLo: number, access: number): void {
+    // hotRoot is -1 when there is no hot chunk.
+    if (root === this.hotRoot && root >= 0 && (access & 31) === access) {
       const t = this.hot;
-      // An entry's high dword, masked with hotHiCheck, equals hotHi exactly when it
-      // has no reserved bit and its table is in the hot chunk's block of 2^20
-      // frames; the table's frame bits 19:0 minus the chunk's first then have no
-      // bit in `outside` (a negative difference has them all).
+      const loMask = this.hotLoMask;
+      const loWant = this.hotLoWant;
       const hiCheck = this.hotHiCheck;
       const hotHi = this.hotHi;
-      const first = this.hotFirst;
-      const outside = this.hotOutside;
-      // PML4E.
+      const words = this.hotWords;
+      // PML4E, PDPTE, PDE, then the PTE in hotLeaf().
       let w = this.hotRootBase | ((vaHi >>> 6) & 0x3fe);
-      let lo: number;
-      let hi: number;
-      let rel: number;
-      lo = t[w];
-      hi = t[w | 1];
-      rel = (lo >>> 12) - first;
-      if ((lo & 0x81) !== 0x1 || (hi & hiCheck) !== hotHi || (rel & outside) !== 0) break fast;
-      if ((lo & 0x20) === 0) t[w] = lo | 0x20;
-      let and = lo;
-      let xd = hi;
-      // PDPTE.
-      w = (rel << 10) | (((vaLo >>> 29) | (vaHi << 3)) & 0x3fe);
-      lo = t[w];
-      hi = t[w | 1];
-      rel = (lo >>> 12) - first;
-      if ((lo & 0x81) !== 0x1 || (hi & hiCheck) !== hotHi || (rel & outside) !== 0) break fast;
-      if ((lo & 0x20) === 0) t[w] = lo | 0x20;
-      and &= lo;
-      xd |= hi;
-      // PDE.
-      w = (rel << 10) | ((vaLo >>> 20) & 0x3fe);
-      lo = t[w];
-      hi = t[w | 1];
-      rel = (lo >>> 12) - first;
-      if ((lo & 0x81) !== 0x1 || (hi & hiCheck) !== hotHi || (rel & outside) !== 0) break fast;
-      if ((lo & 0x20) === 0) t[w] = lo | 0x20;
-      and &= lo;
-      xd |= hi;
-      // PTE.
-      w = (rel << 10) | ((vaLo >>> 11) & 0x3fe);
-      lo = t[w];
-      hi = t[w | 1];
-      if ((lo & 0x1) === 0 || (hi & this.hiRsvd) !== 0) break fast;
-      and &= lo;
-      xd |= hi;
-      // The access check of SDM 4.6 (see leaf()); a fault is left to walkSlow.
-      const rights = ((and >>> 1) & 3) | ((xd >>> 31) << 2);
-      if (
-        this.decide[(rights << 5) | access] !== 0 ||
-        ((rights & 2) !== 0 && ((this.pkDeny[access] >>> ((hi >>> 27) & 15)) & 1) !== 0)
-      ) {
-        break fast;
+      let lo = t[w];
+      if ((lo & loMask) === loWant && (t[w | 1] & hiCheck) === hotHi) {
+        w = ((lo >>> 2) & words) | (((vaLo >>> 29) | (vaHi << 3)) & 0x3fe);
+        lo = t[w];
+        if ((lo & loMask) === loWant && (t[w | 1] & hiCheck) === hotHi) {
+          w = ((lo >>> 2) & words) | ((vaLo >>> 20) & 0x3fe);
+          lo = t[w];
+          if (
+            (lo & loMask) === loWant &&
+            (t[w | 1] & hiCheck) === hotHi &&
+            this.hotLeaf(t, ((lo >>> 2) & words) | ((vaLo >>> 11) & 0x3fe), vaLo, access)
+          ) {
+            return;
+          }
+        }
       }
-      // A, and D on a write (access bit 0).
-      const need = 0x20 | ((access & 1) << 6);
-      if ((lo & need) !== need) {
-        lo |= need;
-        t[w] = lo;
-      }
-      const last = this.last;
-      last[0] = 1;
-      last[1] = lo;
-      last[2] = hi;
-      last[3] = rights;
-      this.io[1] = (hi & this.hiAddrMask) * 4294967296 + ((lo & 0xfffff000) >>> 0) + (vaLo & 0xfff);
-      return 0;
     }
-    return this.walkSlow(root, vaHi, vaLo, access);
+    this.walkSlow(root, vaHi, vaLo, access);
+  }
+
+  // walk()'s last level: the PTE at word w of the hot chunk t, below table entries
+  // that grant every right. Present, no reserved bit and an allowed access: sets A
+  // (and D on a write) when missing, records the leaf, puts the physical address in
+  // io[1] and returns true. Otherwise false (walkSlow() then walks again and
+  // reports the fault). A function of its own so that walk() stays small enough
+  // for the engine to inline.
+  private hotLeaf(t: Int32Array, w: number, vaLo: number, access: number): boolean {
+    let lo = t[w];
+    const hi = t[w | 1];
+    // The access check of SDM 4.6 (see leaf()): R/W, U/S and XD are the leaf's.
+    const rights = ((lo >>> 1) & 3) | ((hi >>> 31) << 2);
+    if (
+      (lo & 0x1) === 0 ||
+      (hi & this.hiRsvd) !== 0 ||
+      this.decide[(rights << 5) | access] !== 0 ||
+      ((rights & 2) !== 0 && ((this.pkDeny[access] >>> ((hi >>> 27) & 15)) & 1) !== 0)
+    ) {
+      return false;
+    }
+    // A, and D on a write (access bit 0): stored only when missing.
+    const need = 0x20 | ((access & 1) << 6);
+    if ((lo & need) !== need) {
+      lo |= need;
+      t[w] = lo;
+    }
+    this.leafLevel = 1;
+    this.leafLo = lo;
+    this.leafHi = hi;
+    this.leafRights = rights;
+    this.io[1] = (hi & this.hiAddrMask) * 4294967296 + ((lo & 0xfffff000) >>> 0) + (vaLo & 0xfff);
+    return true;
   }
 
   // The walk for any case: every table through the chunk cache, every check of
   // SDM 4.5-4.7 in order. Unrolled per level like walk(). Makes the root's chunk
-  // the hot chunk when the tables of this 4-level walk are all in it.
+  // the hot chunk when the tables of this 4-level walk are all in it. Leaves the
+  // result in io[1] as walk() does (leaf() or fault()) and returns it when it is a
+  // fault, 0 otherwise.
   private walkSlow(root: number, vaHi: number, vaLo: number, access: number): number {
     const base = this.base[access];
     if (!(base >= 0 && root >= 0)) return this.badWalk(root, access);
@@ -447,12 +447,19 @@ export class PageWalker {
   }
 
   private adoptHot(root: number, t: Int32Array, rootHi: number, rootChunk: number): void {
+    // The low dword of a table entry walk() may follow: P, R/W, U/S, A = 1, PS = 0 and
+    // address bits 31:(12 + chunkBits) (frame bits 19:chunkBits, the chunk within
+    // the block of 2^20 frames) those of the root's chunk; frame bits 39:20 are in
+    // the high dword (hotHi). Chunks are aligned on their size, so the bits below
+    // are the frame inside the chunk: walk() takes them as the table's word offset.
+    const low = 12 + this.chunkBits;
     this.hot = t;
     this.hotRoot = root;
     this.hotRootBase = ((root - rootHi * 1048576) & this.frameMask) << 10;
     this.hotHi = rootHi;
-    this.hotFirst = rootChunk << this.chunkBits;
-    this.hotOutside = ~this.frameMask;
+    this.hotLoMask = ~((1 << low) - 1) | 0xa7 | 0;
+    this.hotLoWant = (rootChunk << low) | 0x27 | 0;
+    this.hotWords = this.frameMask << 10;
   }
 
   // The leaf entry (lo, hi) at word w of t, found at `level` with the walk's ANDed
@@ -481,11 +488,10 @@ export class PageWalker {
       lo |= need;
       t[w] = lo;
     }
-    const last = this.last;
-    last[0] = level;
-    last[1] = lo;
-    last[2] = hi;
-    last[3] = rights;
+    this.leafLevel = level;
+    this.leafLo = lo;
+    this.leafHi = hi;
+    this.leafRights = rights;
     const paHi = (hi & this.hiAddrMask) * TWO_32;
     if (level === 1) this.io[1] = paHi + ((lo & 0xfffff000) >>> 0) + (vaLo & 0xfff);
     else if (level === 2) this.io[1] = paHi + ((lo & 0xffe00000) >>> 0) + (vaLo & 0x1fffff);
@@ -531,6 +537,7 @@ export class PageWalker {
 
   private fault(level: number, errorCode: number): number {
     this.faultLevel = level;
+    this.io[1] = -1 - errorCode;
     return -1 - errorCode;
   }
 
