@@ -135,6 +135,20 @@ function notANumber(name: string, value: unknown): never {
   throw new TypeError(`${name} must be a number, got ${typeof value} ${String(value)}`);
 }
 
+/**
+ * True when the page table (level 1) `t` has an entry in use: any non-zero word.
+ * Eight words per test: when the table has emptied, the whole scan is the common
+ * case (and a table in use usually has an entry in its first block).
+ */
+function pageTableInUse(t: Uint32Array): boolean {
+  for (let i = 0; i < 1024; i += 8) {
+    if ((t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7]) !== 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 function levelOfSize(size: number): number {
   return size === SIZE_4K ? 1 : size === SIZE_2M ? 2 : size === SIZE_1G ? 3 : 0;
 }
@@ -175,18 +189,18 @@ export class PageTable {
   private readonly io: Float64Array = new Float64Array(3);
   private pool: number[] = [];
   // Software cache of the last page table (level 1) reached by a single-page walk:
-  // the 2 MiB region it serves (ptKey = va / 2 MiB), its words and the walk's path.
-  // Valid until the next table allocation or free (they set ptKey to NaN, which no
-  // region number equals, negative or not), the only
-  // events that can change a non-leaf entry this table owns. (The page table is
-  // the only writer of its non-leaf entries; the walker only sets their A bit.)
-  // Sequential single-page map/unmap then skip the walk.
-  private ptKey = Number.NaN;
+  // the linear address of the 2 MiB region it serves (ptBase), its words and the
+  // walk's path. Valid until the next table allocation or free (they set ptBase to
+  // NaN: `va - NaN` is NaN, which no offset test accepts), the only events that can
+  // change a non-leaf entry this table owns. (The page table is the only writer of
+  // its non-leaf entries; the walker only sets their A bit.) Sequential single-page
+  // map/unmap then skip the walk.
+  private ptBase = Number.NaN;
   private ptWords: Uint32Array = new Uint32Array(0);
   private readonly ptPathPfn: Float64Array = new Float64Array(6);
   private readonly ptPathW: Int32Array = new Int32Array(6);
-  // The same for the last page directory a 2 MiB map reached (pdKey = va / 1 GiB).
-  private pdKey = Number.NaN;
+  // The same for the last page directory a 2 MiB map reached (pdBase: its 1 GiB region).
+  private pdBase = Number.NaN;
   private pdWords: Uint32Array = new Uint32Array(0);
   // Operands of the region operation in progress (kept here to keep recursion lean).
   private opFlags = 0;
@@ -311,19 +325,20 @@ export class PageTable {
     // The common case inline, in the caller's code (the function must stay small
     // enough for the engine to inline it): a 4 KiB page in the 2 MiB region of the
     // last single-page walk, with no table allocated or freed since, so the page
-    // table found then is still the one (see ptKey); check the arguments, write the
+    // table found then is still the one (see ptBase); check the arguments, write the
     // entry. The same for a 2 MiB page in the 1 GiB region of the last 2 MiB walk
-    // (see pdKey), in a small worker taking small integers. `pa` is in range when
-    // its high half has no bit above MAXPHYADDR; the offset inside the region and
-    // the low half of `pa` are exact doubles below 2^32, so `x === (x & alignedBits)`
-    // tests that they are integers and aligned at once. Literals as in mapPage.
+    // (see pdBase), in a small worker taking small integers. `pa` is in range when
+    // its high half has no bit above MAXPHYADDR; the offset inside the region (exact:
+    // both addresses are integers within a factor of two of each other, or it is
+    // out of range anyway) and the low half of `pa` are doubles, so
+    // `x === (x & alignedBits)` tests that they are integers, in range and aligned
+    // at once. Literals as in mapPage.
     const paHi = Math.floor(pa * 2.3283064365386963e-10);
     const paLo = pa - paHi * 4294967296;
     if ((paHi & this.hiAddrMask) === paHi && (flags & 0xffffff) === flags) {
       if (pageSize === 0x1000) {
-        const key = Math.floor(va * 4.76837158203125e-7);
-        const off = va - key * 2097152;
-        if (key === this.ptKey && off === (off & 0x1ff000) && paLo === (paLo & 0xfffff000) >>> 0) {
+        const off = va - this.ptBase;
+        if (off === (off & 0x1ff000) && paLo === (paLo & 0xfffff000) >>> 0) {
           const lo = paLo | (flags & 0xfff);
           const hi = paHi | ((flags >>> 12) << 20);
           const t = this.ptWords;
@@ -336,10 +351,9 @@ export class PageTable {
           }
         }
       } else if (pageSize === 0x200000) {
-        const key = Math.floor(va * 9.313225746154785e-10);
-        if (key === this.pdKey && paLo === (paLo & 0xffe00000) >>> 0) {
-          const r = this.map2MCached(va - key * 1073741824, paHi, paLo | 0, flags);
-          if (r !== undefined) return r;
+        const off = va - this.pdBase;
+        if (off === (off & 0x3fe00000) && paLo === (paLo & 0xffe00000) >>> 0) {
+          return this.map2MCached(off, paHi, paLo | 0, flags);
         }
       }
     }
@@ -360,16 +374,10 @@ export class PageTable {
     throw new TypeError('map: arguments must be numbers');
   }
 
-  // A 2 MiB page at offset `off` of the cached page directory's 1 GiB region, of the
-  // 2 MiB-aligned frame paHi * 2^32 + (paLo >>> 0), both checked by map(): the
-  // entry, or undefined when `off` is not an aligned integer (mapPage reports it).
-  private map2MCached(
-    off: number,
-    paHi: number,
-    paLo: number,
-    flags: number,
-  ): MapResult | undefined {
-    if (off !== (off & 0x3fe00000)) return undefined;
+  // A 2 MiB page at offset `off` (aligned) of the cached page directory's 1 GiB
+  // region, of the 2 MiB-aligned frame paHi * 2^32 + (paLo >>> 0), with the flags,
+  // all checked by map().
+  private map2MCached(off: number, paHi: number, paLo: number, flags: number): MapResult {
     const t = this.pdWords;
     const w = off >>> 20;
     if ((t[w] & 0x81) !== 0) return ALREADY_MAPPED;
@@ -382,30 +390,7 @@ export class PageTable {
     const io = this.io;
     const va = io[0];
     const pa = io[1];
-    if (leafLevel === 2) {
-      // As map() does for 4 KiB pages: a 2 MiB page in the 1 GiB region of the last
-      // 2 MiB walk (see pdKey), checked and written before anything else.
-      const key = Math.floor(va * 9.313225746154785e-10);
-      const off = va - key * 1073741824;
-      const paHi = Math.floor(pa * 2.3283064365386963e-10);
-      const paLo = pa - paHi * 4294967296;
-      if (
-        key === this.pdKey &&
-        off === (off & 0x3fe00000) &&
-        paLo === (paLo & 0xffe00000) >>> 0 &&
-        pa >= 0 &&
-        pa < this.paLimit &&
-        (flags & 0xffffff) === flags
-      ) {
-        const t = this.pdWords;
-        const w = off >>> 20;
-        if ((t[w] & 0x81) !== 0) return ALREADY_MAPPED;
-        t[w | 1] = paHi | ((flags >>> 12) << 20);
-        t[w] = paLo | (flags & 0xf7f) | 0x80 | ((flags & 0x80) << 5);
-        return OK;
-      }
-    }
-    // Alignment (and integrality) by an exact multiplication with 2^-shift: `%` on
+    // (The cached-table cases were tried in map().) Alignment (and integrality) by an exact multiplication with 2^-shift: `%` on
     // doubles is a library call.
     const inv =
       leafLevel === 1
@@ -439,8 +424,6 @@ export class PageTable {
     }
     const vaHi = Math.floor(va * 2.3283064365386963e-10);
     const vaLo = (va - vaHi * 4294967296) | 0;
-    // (The cached-table case was tried in map().)
-    const key = Math.floor(va * 4.76837158203125e-7);
     const pathPfn = this.pathPfn;
     const pathW = this.pathW;
     const hiAddrMask = this.hiAddrMask;
@@ -476,11 +459,11 @@ export class PageTable {
     if (leafLevel === 1) {
       pathPfn[1] = pfn;
       pathW[1] = w;
-      this.rememberPageTable(key, t);
+      this.rememberPageTable(Math.floor(va * 4.76837158203125e-7) * 2097152, t);
       if ((lo | t[w + 1]) !== 0) return ALREADY_MAPPED;
     } else {
       if (leafLevel === 2) {
-        this.pdKey = Math.floor(va * 9.313225746154785e-10);
+        this.pdBase = Math.floor(va * 9.313225746154785e-10) * 1073741824;
         this.pdWords = t;
       }
       if ((lo & 0x81) !== 0) return ALREADY_MAPPED;
@@ -491,9 +474,9 @@ export class PageTable {
   }
 
   // Remembers the page table (level 1) reached by the walk recorded in pathPfn /
-  // pathW, for the 2 MiB region `key`.
-  private rememberPageTable(key: number, t: Uint32Array): void {
-    this.ptKey = key;
+  // pathW, for the 2 MiB region at linear address `base`.
+  private rememberPageTable(base: number, t: Uint32Array): void {
+    this.ptBase = base;
     this.ptWords = t;
     for (let l = 1; l <= this.levels; l++) {
       this.ptPathPfn[l] = this.pathPfn[l];
@@ -538,15 +521,15 @@ export class PageTable {
     t[w + 1] = tableHi(fresh[0]);
     t[w] = tableLo(fresh[0], TABLE_ENTRY_FLAGS);
     // The new leaf table is the one the next pages of the region go to: remember
-    // it as a walk would (see ptKey / pdKey), with the path down to it.
+    // it as a walk would (see ptBase / pdBase), with the path down to it.
     if (leafLevel === 1) {
       for (let k = 0; k < need; k++) {
         this.pathPfn[level - 1 - k] = fresh[k];
         this.pathW[level - 1 - k] = wordIndex(level - 1 - k, vaLo, vaHi);
       }
-      this.rememberPageTable(vaHi * 2048 + (vaLo >>> 21), leafTable);
+      this.rememberPageTable(vaHi * 4294967296 + ((vaLo & 0xffe00000) >>> 0), leafTable);
     } else if (leafLevel === 2) {
-      this.pdKey = vaHi * 4 + (vaLo >>> 30);
+      this.pdBase = vaHi * 4294967296 + ((vaLo & 0xc0000000) >>> 0);
       this.pdWords = leafTable;
     }
     return OK;
@@ -605,14 +588,14 @@ export class PageTable {
   unmap(va: number, out?: Leaf): Leaf | NotMapped {
     // The common case inline, as in map(): a 4 KiB page in the 2 MiB region of the
     // last single-page walk, no table allocated or freed since, and a Leaf to fill.
-    // `off === (off & 0x1fffff)` tests that the offset in the region is an integer.
-    // The table is freed (and its ancestors, when they empty) only when neither the
-    // next entry (the previous one for the last slot) nor, after it, a scan outward
-    // finds an entry in use; sequential unmaps stop at the first test.
+    // `off === (off & 0x1fffff)` tests that the offset in the region is an integer
+    // in range. The table is freed (and its ancestors, when they empty) only when
+    // neither the next entry (the previous one for the last slot) nor, after it, a
+    // scan of the table finds an entry in use; sequential unmaps stop at the first
+    // test.
     if (typeof va === 'number' && out !== undefined) {
-      const key = Math.floor(va * 4.76837158203125e-7);
-      const off = va - key * 2097152;
-      if (key === this.ptKey && off === (off & 0x1fffff)) {
+      const off = va - this.ptBase;
+      if (off === (off & 0x1fffff)) {
         const t = this.ptWords;
         const w = (off >>> 11) & 0x3fe;
         const lo = t[w];
@@ -625,7 +608,7 @@ export class PageTable {
         t[w] = 0;
         t[w | 1] = 0;
         const next = w === 1022 ? 1020 : w + 2;
-        if ((t[next] | t[next | 1]) === 0 && !hasOtherEntries(t, 1, w)) this.pruneCached(w);
+        if ((t[next] | t[next | 1]) === 0 && !pageTableInUse(t)) this.pruneCached();
         return out;
       }
     }
@@ -634,25 +617,24 @@ export class PageTable {
     return this.unmapPage(out);
   }
 
-  // The cached page table (see ptKey) lost its last entry, at word w: free it and
-  // the ancestors it leaves empty, along the path recorded with it.
-  private pruneCached(w: number): void {
-    this.pathPfn[1] = this.ptPathPfn[1];
-    this.pathW[1] = w;
-    for (let l = 2; l <= this.levels; l++) {
+  // The cached page table (see ptBase) lost its last entry: free it and the
+  // ancestors it leaves empty, along the path recorded with it.
+  private pruneCached(): void {
+    for (let l = 1; l <= this.levels; l++) {
       this.pathPfn[l] = this.ptPathPfn[l];
       this.pathW[l] = this.ptPathW[l];
     }
-    this.pruneFrom(1);
+    this.freeEmptyTable(1);
   }
 
   private unmapPage(out: Leaf | undefined): Leaf | NotMapped {
     const va = this.io[0];
     if (!(va >= 0 && va < this.vaLimit && Math.floor(va) === va)) this.checkVa(va, 1);
     if (this.root < 0) this.live();
-    // Literals as in mapPage: 2^-21 = 4.76837158203125e-7, 2^-32, 2^32.
-    if (Math.floor(va * 4.76837158203125e-7) === this.ptKey) {
-      // The page table of this 2 MiB region is known (see ptKey): no walk. (Without
+    // Literals as in mapPage: 2^-32, 2^32.
+    const off = va - this.ptBase;
+    if (off === (off & 0x1fffff)) {
+      // The page table of this 2 MiB region is known (see ptBase): no walk. (Without
       // an `out` Leaf; unmap() handles the case with one.)
       const t = this.ptWords;
       const vaLo = (va - Math.floor(va * 2.3283064365386963e-10) * 4294967296) | 0;
@@ -668,7 +650,7 @@ export class PageTable {
       result.flags = (lo & 0xfff) | ((hi >>> 20) << 12);
       t[w] = 0;
       t[w + 1] = 0;
-      if (!hasOtherEntries(t, 1, w)) this.pruneCached(w);
+      if (!pageTableInUse(t)) this.pruneCached();
       return result;
     }
     const level = this.findLeaf();
@@ -773,7 +755,7 @@ export class PageTable {
       const hi = t[w + 1];
       // entryKind, inline (see map()).
       if (level === 1) {
-        this.rememberPageTable(Math.floor(va * 4.76837158203125e-7), t);
+        this.rememberPageTable(Math.floor(va * 4.76837158203125e-7) * 2097152, t);
         return (lo | hi) !== 0 ? 1 : 0;
       }
       if (level <= 3 && (lo & 0x80) !== 0) return level;
@@ -786,16 +768,21 @@ export class PageTable {
   // After clearing an entry in the table at `level` on the recorded path, frees that
   // table and its ancestors (never the root) while they are empty.
   private pruneFrom(level: number): void {
-    for (let l = level; l < this.levels; l++) {
-      const pfn = this.pathPfn[l];
-      const t = this.tw(l, pfn);
-      if (hasOtherEntries(t, l, this.pathW[l])) return;
-      const parent = this.tw(l + 1, this.pathPfn[l + 1]);
-      const pw = this.pathW[l + 1];
-      parent[pw] = 0;
-      parent[pw + 1] = 0;
-      this.freeTable(pfn);
-    }
+    if (level >= this.levels) return;
+    const t = this.tw(level, this.pathPfn[level]);
+    if (level === 1 ? pageTableInUse(t) : hasOtherEntries(t, level, this.pathW[level])) return;
+    this.freeEmptyTable(level);
+  }
+
+  // The table at `level` (below the root) on the recorded path is empty: clears its
+  // entry in the parent, frees it, then its ancestors while they are empty.
+  private freeEmptyTable(level: number): void {
+    const parent = this.tw(level + 1, this.pathPfn[level + 1]);
+    const pw = this.pathW[level + 1];
+    parent[pw] = 0;
+    parent[pw + 1] = 0;
+    this.freeTable(this.pathPfn[level]);
+    this.pruneFrom(level + 1);
   }
 
   // The leaf found by findLeaf() for the address in io[0], into `out` or a new Leaf.
@@ -1598,15 +1585,15 @@ export class PageTable {
     }
     this.memory.frameWords(r).fill(0);
     this.tables++;
-    this.ptKey = Number.NaN;
-    this.pdKey = Number.NaN;
+    this.ptBase = Number.NaN;
+    this.pdBase = Number.NaN;
     return r;
   }
 
   private freeTable(pfn: number): void {
     this.tables--;
-    this.ptKey = Number.NaN;
-    this.pdKey = Number.NaN;
+    this.ptBase = Number.NaN;
+    this.pdBase = Number.NaN;
     this.frames.free(pfn);
   }
 
