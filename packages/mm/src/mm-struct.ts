@@ -141,6 +141,9 @@ export class MmStruct {
   private placedAt = -1;
   private placedPrev: VmArea | undefined = undefined;
   private placedNext: VmArea | undefined = undefined;
+  // An anonymous VMA a MAP_FIXED mmap emptied, left in the tree by unmapFrom so
+  // that the new mapping can take it over (see mmapRegion); undefined otherwise.
+  private spare: VmArea | undefined = undefined;
 
   constructor(options: MmStructOptions) {
     this.layout = { ...DEFAULT_LAYOUT, ...options.layout };
@@ -709,13 +712,36 @@ export class MmStruct {
         return OOM;
       }
       // The neighbours of [addr, end) once it is free, without searching the tree again.
-      next = first !== undefined ? this.unmapFrom(first, addr, end) : found;
-      prev = next !== undefined ? this.vmas.prev(next) : this.vmas.last();
+      next = first !== undefined ? this.unmapFrom(first, addr, end, true) : found;
+      const spare = this.spare;
+      // Only the VMA trimmed at the front can lie between prev and the spare.
+      if (spare !== undefined) prev = this.vmas.prev(spare);
+      else prev = next !== undefined ? this.vmas.prev(next) : this.vmas.last();
     }
     this.placedAt = -1;
     this.placedPrev = undefined;
     this.placedNext = undefined;
     if ((vmFlags & (VM.NORESERVE | VM.SHARED | VM.WRITE)) === VM.WRITE) vmFlags |= VM.ACCOUNT;
+    const spare = this.spare;
+    if (spare !== undefined) {
+      this.spare = undefined;
+      if (
+        file === null &&
+        !(vmFlags & (VM.SHARED | VM_SPECIAL)) &&
+        !this.canMergeAfter(prev, this.candidate(vmFlags, null, null, pgoff, addr, end)) &&
+        !this.canMergeBefore(next, this.scratch)
+      ) {
+        // No merge: the emptied VMA becomes the new one (Linux frees one and
+        // allocates the other), sparing an allocation and two tree updates.
+        spare.flags = vmFlags;
+        spare.pgoff = pgoff;
+        spare.anonVma = null;
+        this.vmas.setBounds(spare, addr, end);
+        this.accountAdd(spare);
+        return addr;
+      }
+      this.vmas.remove(spare);
+    }
     if (file === null && vmFlags & VM.SHARED) {
       // mm/shmem.c: shmem_zero_setup: shared anonymous memory is a deleted /dev/zero.
       const shm = new MemoryFile({ path: '/dev/zero', dev: '00:01', ino: shmemInode++, size: len });
@@ -790,7 +816,12 @@ export class MmStruct {
   // its unmapped piece removed (__split_vma then vms_complete_munmap_vmas): both
   // pieces would carry the same attributes, so the result is the same, without
   // a new VMA and two tree updates. A hole inside one VMA takes a single split.
-  private unmapFrom(vma: VmArea, start: number, end: number): VmArea | undefined {
+  private unmapFrom(
+    vma: VmArea,
+    start: number,
+    end: number,
+    keepSpare = false,
+  ): VmArea | undefined {
     let v: VmArea | undefined = vma;
     if (vma.start < start) {
       // vma keeps [vma.start, start).
@@ -811,8 +842,13 @@ export class MmStruct {
       }
       const next = this.vmas.next(v);
       this.dropRange(v, v.start, v.end);
-      this.vmas.remove(v);
-      if (v.file !== null) this.pageCache.unmapped(v.file);
+      if (keepSpare && this.spare === undefined && v.file === null && v.special === null) {
+        // Emptied but left in the tree for mmapRegion (`spare`).
+        this.spare = v;
+      } else {
+        this.vmas.remove(v);
+        if (v.file !== null) this.pageCache.unmapped(v.file);
+      }
       v = next;
     }
     return v;
