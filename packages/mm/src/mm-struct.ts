@@ -902,8 +902,8 @@ export class MmStruct {
       if (!(result instanceof VmArea)) return result;
       tmp = result.end;
       nstart = tmp;
-      vma = this.vmas.next(result);
       if (tmp >= end) break;
+      vma = this.vmas.next(result);
     }
     if (tmp < end) return OOM;
     return 0;
