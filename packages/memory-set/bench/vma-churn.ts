@@ -1,12 +1,15 @@
 // vma-churn-N (shared/bench/WORKLOADS.md) on MemorySet with the in-memory
 // test backend. Run from the repo root:
-//   node --conditions=source --import tsx packages/memory-set/bench/vma-churn.ts [N...]
+//   node --conditions=source --import tsx --expose-gc packages/memory-set/bench/vma-churn.ts [N...]
 // mmap(NULL) is a top-down findFreeArea in [0x10000, 0x7ffff7fff000) (Linux's
 // mmap_min_addr and a typical x86_64 mmap_base), then map, then unmap of it.
 // mprotect over holes applies to the mapped parts (MemorySet is generic).
 // ns/op is wall-clock time (median of 5 runs); `min=` is the fastest run and
 // `cpu=` the process's user CPU time per op (median), which stays meaningful
-// when other processes share the machine.
+// when other processes share the machine. With --expose-gc, a full collection
+// runs before each timed phase, so that the garbage of the previous run and the
+// untimed setup's young objects are not collected on the timed phase's clock
+// (the collections the operations themselves cause still are).
 import { formatLine, Mulberry32, median, medianOf, nowNs } from '@vmem/bench-kit';
 import {
   type FreeAreaOptions,
@@ -34,6 +37,8 @@ const FREE: FreeAreaOptions<Area>[] = [1, 2, 3, 4].map((n) => ({
   topDown: true,
 }));
 
+const gc = (globalThis as { gc?: () => void }).gc;
+
 interface Run {
   nsPerOp: number;
   cpuPerOp: number;
@@ -51,6 +56,7 @@ function run(n: number, merge: boolean): Run {
     const r = set.map(new MemoryArea(start, start + pages * PAGE, flags, backend), REPLACE);
     if (!r.ok) throw new Error(`setup mmap failed: ${r.errno}`);
   }
+  gc?.();
   const cpu0 = process.cpuUsage().user;
   const t0 = nowNs();
   for (let i = 0; i < OPS; i++) {

@@ -541,8 +541,20 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     const ls = this._ls;
     const last = (this._lastLeaf * ls) | 0;
     if (addr >= lk[(last + LEAF_HEAD - 1 + 2 * li[last << 1]) | 0]) return false;
-    let n = this._root;
+    // The finger: when addr lies between the floor and the last end of the
+    // cursor's leaf, the answer is in that leaf (every item before it ends at
+    // or below the floor) and the descent is skipped. A freed leaf holds no
+    // items, so a stale cursor is never trusted. Hits when an operation
+    // works where the previous one did (a free-area search, then the map and
+    // the unmap of what it found).
+    let n = this._cLeaf;
     let h = this._height;
+    if (n >= 0) {
+      const f = (n * ls) | 0;
+      const fc = li[f << 1];
+      if (fc > 0 && lk[f + FLOOR] <= addr && addr < lk[(f + LEAF_HEAD - 1 + 2 * fc) | 0]) h = -1;
+    }
+    if (h >= 0) n = this._root;
     if (h > 0) {
       const nk = this._nk;
       const ni = this._ni;
@@ -550,30 +562,33 @@ export class AreaTree<N extends AreaNode = AreaNode> {
       const ko = this._ko;
       do {
         // The first child whose last end is above addr; the last child
-        // qualifies since its parent's entry did.
+        // qualifies since its parent's entry did. A branch-free binary
+        // search: the comparisons' outcomes are random, and a mispredicted
+        // branch per step cost more than the search itself (measured 2x on
+        // 5,000 areas). The range [base, base + len) holds the answer.
         const d = (n * ns) | 0;
-        const e = (d + NODE_HEAD) | 0;
-        let lo = 0;
-        let hi = (ni[d << 1] - 1) | 0;
-        while (lo < hi) {
-          const m = (lo + hi) >> 1;
-          if (nk[(e + m) | 0] > addr) hi = m;
-          else lo = (m + 1) | 0;
+        const e = (d + NODE_HEAD - 1) | 0;
+        let base = 0;
+        let len = ni[d << 1];
+        while (len > 1) {
+          const half = len >> 1;
+          base += -(nk[(e + base + half) | 0] <= addr) & half;
+          len = (len - half) | 0;
         }
-        n = ni[(((d + ko) << 1) + lo) | 0];
+        n = ni[(((d + ko) << 1) + base) | 0];
       } while (--h > 0);
     }
     const b = (n * ls) | 0;
-    const k = (b + LEAF_HEAD + 1) | 0;
-    let lo = 0;
-    let hi = (li[b << 1] - 1) | 0;
-    while (lo < hi) {
-      const m = (lo + hi) >> 1;
-      if (lk[(k + 2 * m) | 0] > addr) hi = m;
-      else lo = (m + 1) | 0;
+    const k = (b + LEAF_HEAD - 1) | 0;
+    let base = 0;
+    let len = li[b << 1];
+    while (len > 1) {
+      const half = len >> 1;
+      base += -(lk[(k + 2 * (base + half)) | 0] <= addr) & half;
+      len = (len - half) | 0;
     }
     this._cLeaf = n;
-    this._cSlot = lo;
+    this._cSlot = base;
     return true;
   }
 
@@ -661,6 +676,62 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     this._lk[(leaf * this._ls + LEAF_HEAD + 2 * slot + 1) | 0] = at;
     this._place(leaf, slot + 1, upper, at, end);
     if (this._li[(leaf * this._ls) << 1] > this._cap) this._splitLeaf(leaf, slot + 1);
+  }
+
+  /**
+   * @internal `split` of the node at `slot` of `leaf` (ending at `end`)
+   * without checks or a search for its slot.
+   */
+  _splitAt(node: N, leaf: number, slot: number, at: number, end: number, upper: N): void {
+    const upperBounds = upper as WritableBounds;
+    upperBounds.start = at;
+    upperBounds.end = end;
+    (node as WritableBounds).end = at;
+    this._lk[(leaf * this._ls + LEAF_HEAD + 2 * slot + 1) | 0] = at;
+    this._place(leaf, slot + 1, upper, at, end);
+    if (this._li[(leaf * this._ls) << 1] > this._cap) this._splitLeaf(leaf, slot + 1);
+  }
+
+  /** @internal Removes the node at `slot` of `leaf`. */
+  _removeAtSlot(leaf: number, slot: number): void {
+    this._removeAt(leaf, slot);
+  }
+
+  /**
+   * @internal Inserts `node` ([start, end), in no tree) at `slot` of `leaf`,
+   * a position the caller knows to be right and free of overlap.
+   */
+  _insertAtSlot(leaf: number, slot: number, node: N, start: number, end: number): void {
+    this._insertAt(leaf, slot, node, start, end);
+  }
+
+  /** @internal `setStart` of the node at `slot` of `leaf`, without checks. */
+  _setStartAt(node: N, leaf: number, slot: number, start: number): void {
+    (node as WritableBounds).start = start;
+    this._startChanged(leaf, slot, start);
+  }
+
+  /** @internal `setEnd` of the node at `slot` of `leaf`, without checks. */
+  _setEndAt(node: N, leaf: number, slot: number, end: number): void {
+    (node as WritableBounds).end = end;
+    this._endChanged(leaf, slot, end);
+  }
+
+  /**
+   * @internal Puts `node` (in no tree) in place of the item at `slot` of
+   * `leaf`, with bounds [start, end) that cover the item's and stay within
+   * the free space around it (the caller knows). The replaced item leaves
+   * the tree. No structural change: only the two gaps around it shrink.
+   */
+  _replaceAt(leaf: number, slot: number, node: N, start: number, end: number): void {
+    const at = (leaf * this._it + slot) | 0;
+    const items = this._items;
+    items[at]!._treeLeaf = -1;
+    items[at] = node;
+    node._treeLeaf = leaf;
+    const k = (leaf * this._ls + LEAF_HEAD + 2 * slot) | 0;
+    if (start !== this._lk[k]) this._startChanged(leaf, slot, start);
+    if (end !== this._lk[k + 1]) this._endChanged(leaf, slot, end);
   }
 
   /** @internal `setStart` without checks, for a caller that knows the new start fits. */

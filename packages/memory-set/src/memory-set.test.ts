@@ -311,6 +311,61 @@ describe.each(harnesses.map((make) => [make().name, make] as const))(
         }
       }
     });
+
+    test('seeded random operations on a tree several levels deep agree with a page model', () => {
+      // Hundreds of areas: the one-area paths, the descent's finger and leaf
+      // splits and merges all run across leaf and inner-node boundaries.
+      for (const merge of [false, true]) {
+        const h = make();
+        const PAGES = 4096;
+        const set = h.newSet({ low: BASE, high: pg(PAGES), merge });
+        const model = new PageModel(PAGES);
+        const rng = new Mulberry32(merge ? 22 : 21);
+        const flagsOf = [R, W, X];
+        for (let k = 0; k < PAGES; k += 4) {
+          const f = flagsOf[k % 3];
+          expect(set.map(h.area(pg(k), pg(k + 2), f))).toBe(OK);
+          model.map(k, k + 2, f);
+        }
+        for (let step = 0; step < 4000; step++) {
+          const r = rng.rand(100);
+          const s = rng.rand(PAGES - 8);
+          const n = 1 + rng.rand(8);
+          const f = flagsOf[rng.rand(3)];
+          if (r < 30) {
+            expect(set.map(h.area(pg(s), pg(s + n), f), { replace: true })).toBe(OK);
+            model.map(s, s + n, f);
+          } else if (r < 55) {
+            expect(set.unmap(pg(s), n * P)).toBe(OK);
+            model.unmap(s, s + n);
+          } else if (r < 85) {
+            expect(set.protect(pg(s), n * P, f)).toBe(OK);
+            model.protect(s, s + n, f);
+          } else {
+            // A free-area search, then the map and the unmap of what it found.
+            const got = set.findFreeArea({ length: n * P, topDown: rng.rand(2) === 0 });
+            if (got !== undefined) {
+              expect(set.map(h.area(got, got + n * P, f))).toBe(OK);
+              expect(set.find(got)?.start).toBeLessThanOrEqual(got);
+              expect(set.unmap(got, n * P)).toBe(OK);
+            }
+          }
+          if (step % 500 === 499) {
+            const want = merge ? model.mergedAreas() : model.areas();
+            expect(
+              [...set].map((a) => ({
+                start: (a.start - BASE) / P,
+                end: (a.end - BASE) / P,
+                flags: a.flags,
+              })),
+            ).toEqual(want);
+            set.checkInvariants();
+            h.check(set);
+          }
+        }
+        expect(set.size).toBeGreaterThan(300);
+      }
+    });
   },
 );
 

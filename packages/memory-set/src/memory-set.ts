@@ -183,6 +183,7 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
       throw new RangeError(`area [${hex(s)}, ${hex(e)}) is already in a set`);
     }
     const count = this._collect(s, e);
+    if (count === 1 && options?.replace === true) return this._mapOverOne(area, s, e);
     if (count > 0) {
       if (options?.replace !== true) return this._done(count, EEXIST);
       const r = this._checkCuts(count, s, e);
@@ -228,7 +229,8 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     this._checkRange(start, size);
     const end = start + size;
     const count = this._collect(start, end);
-    if (count === 0) return this._done(0, OK);
+    if (count === 0) return OK;
+    if (count === 1) return this._unmapOne(start, end);
     const r = this._checkCuts(count, start, end);
     if (!r.ok) return this._done(count, r);
     const u = this._unmapPieces(count, start, end);
@@ -246,6 +248,7 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     this._checkRange(start, size);
     const end = start + size;
     const total = this._collect(start, end);
+    if (total === 1) return this._protectOne(start, end, update);
     const touched = this._touched;
     const ts = this._ts;
     const te = this._te;
@@ -414,6 +417,137 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     return count;
   }
 
+  // The common cases (one area meets the range) have their own paths: they
+  // know the area's place in the tree from _collect's cursor, so no tree
+  // operation searches for it, and they skip the loops over touched areas.
+  // Same calls, same order, same results as the general paths.
+
+  // unmap() when one area, at the tree's cursor, meets [start, end).
+  private _unmapOne(start: number, end: number): Result {
+    const tree = this._tree;
+    const leaf = tree._cLeaf;
+    const slot = tree._cSlot;
+    const a = this._touched[0]!;
+    this._touched[0] = undefined;
+    const as = this._ts[0];
+    const ae = this._te[0];
+    const backend = a.backend;
+    const flags = a.flags;
+    const r = checkCutsOne(a, as, ae, start, end);
+    if (!r.ok) return r;
+    const u = backend.unmap(Math.max(as, start), Math.min(ae, end), flags);
+    if (!u.ok) return u;
+    if (as >= start) {
+      if (ae <= end) {
+        tree._removeAtSlot(leaf, slot);
+      } else {
+        backend.shrink?.(as, ae, end, ae, flags);
+        tree._setStartAt(a, leaf, slot, end);
+      }
+    } else if (ae <= end) {
+      backend.shrink?.(as, ae, as, start, flags);
+      tree._setEndAt(a, leaf, slot, start);
+    } else {
+      // A hole: the upper piece goes right after the trimmed area.
+      const upper = this._splitOff(a, as, end, ae);
+      backend.shrink?.(as, end, as, start, flags);
+      tree._setEndAt(a, leaf, slot, start);
+      tree._insertAtSlot(leaf, slot + 1, upper, end, ae);
+    }
+    return OK;
+  }
+
+  // map(area, { replace: true }) when one area, at the tree's cursor, meets [s, e).
+  private _mapOverOne(area: MemoryArea<F, B>, s: number, e: number): Result {
+    const tree = this._tree;
+    const leaf = tree._cLeaf;
+    const slot = tree._cSlot;
+    const a = this._touched[0]!;
+    this._touched[0] = undefined;
+    const as = this._ts[0];
+    const ae = this._te[0];
+    const backend = a.backend;
+    const flags = a.flags;
+    const r = checkCutsOne(a, as, ae, s, e);
+    if (!r.ok) return r;
+    const ps = Math.max(as, s);
+    const pe = Math.min(ae, e);
+    const u = backend.unmap(ps, pe, flags);
+    if (!u.ok) return u;
+    let m: Result;
+    try {
+      m = area.backend.map(s, e, area.flags);
+    } catch (error) {
+      mustUndo(backend.map(ps, pe, flags), 'map', ps, pe);
+      throw error;
+    }
+    if (!m.ok) {
+      mustUndo(backend.map(ps, pe, flags), 'map', ps, pe);
+      return m;
+    }
+    if (as >= s) {
+      if (ae <= e) {
+        // The new area covers the old one: it takes its place in the tree.
+        tree._replaceAt(leaf, slot, area, s, e);
+      } else {
+        backend.shrink?.(as, ae, e, ae, flags);
+        tree._setStartAt(a, leaf, slot, e);
+        tree._insertAtSlot(leaf, slot, area, s, e);
+      }
+    } else if (ae <= e) {
+      backend.shrink?.(as, ae, as, s, flags);
+      tree._setEndAt(a, leaf, slot, s);
+      tree._insertAtSlot(leaf, slot + 1, area, s, e);
+    } else {
+      const upper = this._splitOff(a, as, e, ae);
+      backend.shrink?.(as, e, as, s, flags);
+      tree._setEndAt(a, leaf, slot, s);
+      tree._insertAtSlot(leaf, slot + 1, upper, e, ae);
+      // The insertion may have split the leaf: find `a` again.
+      tree._insertAfterNode(a, area, s, e);
+    }
+    if (this.merging) this._mergeAround(s, e);
+    return OK;
+  }
+
+  // protect() when one area, at the tree's cursor, meets [start, end).
+  private _protectOne(
+    start: number,
+    end: number,
+    update: FlagsUpdate<F, MemoryArea<F, B>>,
+  ): Result {
+    const tree = this._tree;
+    // Read before `update` runs: a function that looks the set up moves the cursor.
+    const leaf = tree._cLeaf;
+    const slot = tree._cSlot;
+    const a = this._touched[0]!;
+    this._touched[0] = undefined;
+    const as = this._ts[0];
+    const ae = this._te[0];
+    const flags = a.flags;
+    const nf = typeof update === 'function' ? update(flags, a) : update;
+    if (nf === undefined) return OK;
+    if (typeof nf !== 'number' || Number.isNaN(nf)) {
+      throw new TypeError(`flags must be a number, got ${String(nf)}`);
+    }
+    if (nf === flags) return OK;
+    const r = checkCutsOne(a, as, ae, start, end);
+    if (!r.ok) return r;
+    const p = a.backend.protect(Math.max(as, start), Math.min(ae, end), flags, nf);
+    if (!p.ok) return p;
+    let b = a;
+    if (as < start) {
+      b = this._splitOff(a, as, start, ae);
+      tree._splitAt(a, leaf, slot, start, ae, b);
+      if (ae > end) tree._splitNode(b, end, ae, this._splitOff(b, start, end, ae));
+    } else if (ae > end) {
+      tree._splitAt(a, leaf, slot, end, ae, this._splitOff(a, as, end, ae));
+    }
+    b.flags = nf;
+    if (this.merging) this._mergeAround(start, end);
+    return OK;
+  }
+
   // Drops the references held for the current operation and answers `result`.
   private _done(count: number, result: Result): Result {
     const touched = this._touched;
@@ -564,6 +698,32 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
       }
     }
   }
+}
+
+// canSplit for each bound of [start, end) strictly inside the one touched
+// area `a`, [as, ae) (the general path's _checkCuts for one area).
+function checkCutsOne<F extends number, B extends MappingBackend<F>>(
+  a: MemoryArea<F, B>,
+  as: number,
+  ae: number,
+  start: number,
+  end: number,
+): Result {
+  if (as < start) {
+    const backend = a.backend;
+    if (backend.canSplit !== undefined) {
+      const r = backend.canSplit(as, start, ae, a.flags);
+      if (!r.ok) return r;
+    }
+  }
+  if (ae > end) {
+    const backend = a.backend;
+    if (backend.canSplit !== undefined) {
+      const r = backend.canSplit(as, end, ae, a.flags);
+      if (!r.ok) return r;
+    }
+  }
+  return OK;
 }
 
 function mergeable<F extends number, B extends MappingBackend<F>>(
