@@ -125,6 +125,45 @@ describe('munmap and MAP_FIXED', () => {
     expect(draw(mm, W, 5)).toBe('ABBBC');
   });
 
+  test('unmapping either end of a mapping keeps the rest, its page offset, pages and accounting', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, 5 * P, RW, FIXED, null));
+    expect(mm.write(W + 3 * P, 7n)).toBeNull();
+    ok(mm.munmap(W, P));
+    ok(mm.munmap(W + 4 * P, P));
+    expect(draw(mm, W, 5)).toBe(' AAA ');
+    const vma = mm.vmas.findVma(W)!;
+    expect([vma.start, vma.end, vma.pgoff]).toEqual([W + P, W + 4 * P, (W + P) / P]);
+    expect(mm.read(W + 3 * P)).toBe(7n);
+    expect(mm.totalVm).toBe(3);
+    // A hole inside: the pieces keep consecutive page offsets, so refilling merges them back.
+    ok(mm.munmap(W + 2 * P, P));
+    expect(draw(mm, W, 5)).toBe(' A B ');
+    ok(mm.mmap(W + 2 * P, P, RW, FIXED, null));
+    expect(draw(mm, W, 5)).toBe(' AAA ');
+    expect(mm.totalVm).toBe(3);
+    mm.checkInvariants();
+  });
+
+  test('MAP_FIXED over whole mappings gives a fresh one: new protection, no pages, no anon_vma', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, P, R, FIXED, null));
+    ok(mm.mmap(W + P, 2 * P, RW | PROT.EXEC, FIXED, null));
+    ok(mm.mmap(W + 3 * P, P, RW, FIXED, null));
+    ok(mm.mmap(W + 4 * P, P, R, FIXED, null));
+    expect(mm.write(W + P, 5n)).toBeNull();
+    expect(draw(mm, W, 5)).toBe('ABBCD');
+    ok(mm.mmap(W + P, 3 * P, RW, FIXED, null));
+    expect(draw(mm, W, 5)).toBe('ABBBC');
+    const vma = mm.vmas.findVma(W + P)!;
+    expect([vma.start, vma.end, vma.pgoff]).toEqual([W + P, W + 4 * P, (W + P) / P]);
+    expect(vma.anonVma).toBeNull();
+    expect(renderMaps(mm)[1].split(' ')[1]).toBe('rw-p');
+    expect(mm.read(W + P)).toBe(0n);
+    expect([mm.totalVm, mm.execVm]).toEqual([5, 0]);
+    mm.checkInvariants();
+  });
+
   test('MAP_FIXED_NOREPLACE fails with EEXIST on any overlap and changes nothing', () => {
     const { mm } = newMm();
     ok(mm.mmap(W + P, P, RW, FIXED, null));
