@@ -1,0 +1,150 @@
+// Instruction counts per operation for the `page-table` workload's phases, for
+// `valgrind --tool=cachegrind`: a count does not move with the load of a shared
+// machine the way wall-clock time does. One process runs one phase N times after
+// three full warm-up cycles of the workload (every hot function optimised, no
+// compilation left in the measured part); the count per operation is the
+// difference between two runs with different N, divided by the difference in
+// operations. From the repository root (bundle first: tsx under valgrind is slow):
+//
+//   cd packages/page-table-x86_64 && ../../node_modules/.bin/esbuild bench/instructions.ts \
+//     --bundle --format=esm --platform=node --conditions=source --outfile=/tmp/ir.mjs
+//   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+//     node --single-threaded /tmp/ir.mjs "$@" 2>&1 | grep 'I *refs'; }
+//   ir translate 500000; ir translate 1000000     # difference / 500,000
+//   ir map+unmap 2; ir map+unmap 6                # difference / (4 * 262,144)
+//
+// Phases (N is the repeat count, or the number of translations for `translate`):
+//   map+unmap               262,144 map() then 262,144 unmap() (freeing tables), per page
+//   map+unmapRegion         262,144 map() then one unmapRegion(), per page
+//   mapRegion+unmapRegion   the region operations alone, per page
+//   mapRegion+unmap         one mapRegion() then 262,144 unmap(), per page
+//   map-2m                  512 2 MiB map() then one unmapRegion(), per 2 MiB page
+//   translate               walker translations of the workload's addresses
+// map() alone is (map+unmapRegion) - (mapRegion+unmapRegion) + mapRegion, and so on:
+// the differences between phases sharing a region operation are exact.
+
+import { Mulberry32 } from '@vmem/bench-kit';
+import { Access, newLeaf, PageTable, type PageTableFrameSource, PTE } from '../src/index.js';
+import { ChunkedMemory } from '../src/test-support/chunked-memory.js';
+
+const W = 0x1_0000_0000;
+const PAGES = 262_144;
+const TRANSLATIONS = 1_000_000;
+const PA_BASE = 0x40_0000_0000;
+const FLAGS = PTE.PRESENT | PTE.WRITABLE | PTE.USER;
+
+class BumpFrames implements PageTableFrameSource {
+  private next = 1;
+  private readonly freed: number[] = [];
+  allocate(): number {
+    const f = this.freed.pop();
+    return f === undefined ? this.next++ : f;
+  }
+  free(pfn: number): void {
+    this.freed.push(pfn);
+  }
+}
+
+const addresses = new Float64Array(TRANSLATIONS);
+{
+  const rng = new Mulberry32(2);
+  for (let i = 0; i < TRANSLATIONS; i++) {
+    const page = rng.rand(PAGES);
+    const offset = rng.rand(4096);
+    addresses[i] = W + page * 4096 + offset;
+  }
+}
+
+function mapPages(pt: PageTable): void {
+  for (let i = 0; i < PAGES; i++) {
+    if (!pt.map(W + i * 4096, PA_BASE + i * 4096, 4096, FLAGS).ok) throw new Error('map');
+  }
+}
+
+function unmapPages(pt: PageTable): void {
+  const leaf = newLeaf();
+  for (let i = 0; i < PAGES; i++) if (!pt.unmap(W + i * 4096, leaf).ok) throw new Error('unmap');
+}
+
+function mapRegion(pt: PageTable): void {
+  if (!pt.mapRegion(W, PA_BASE, PAGES * 4096, FLAGS).ok) throw new Error('mapRegion');
+}
+
+function unmapRegion(pt: PageTable): void {
+  pt.unmapRegion(W, PAGES * 4096);
+}
+
+function map2M(pt: PageTable): void {
+  for (let i = 0; i < 512; i++) {
+    const r = pt.map(W + i * 0x20_0000, PA_BASE + i * 0x20_0000, 0x20_0000, FLAGS);
+    if (!r.ok) throw new Error('map 2M');
+  }
+}
+
+function translateAll(pt: PageTable, vas: Float64Array, access: number, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum = (sum + pt.translate(vas[i % TRANSLATIONS], access)) | 0;
+  return sum;
+}
+
+const phase = process.argv[2] ?? '';
+const n = Number(process.argv[3] ?? 1);
+const pt = new PageTable({
+  memory: new ChunkedMemory({ chunkFrameBits: 10 }),
+  frames: new BumpFrames(),
+});
+let sink = 0;
+for (let c = 0; c < 3; c++) {
+  mapPages(pt);
+  sink += translateAll(pt, addresses, Access.USER_READ, TRANSLATIONS);
+  unmapPages(pt);
+  for (let k = 0; k < 50; k++) {
+    map2M(pt);
+    unmapRegion(pt);
+  }
+  mapRegion(pt);
+  unmapRegion(pt);
+  mapRegion(pt);
+  unmapPages(pt);
+  mapPages(pt);
+  unmapRegion(pt);
+}
+switch (phase) {
+  case 'map+unmap':
+    for (let k = 0; k < n; k++) {
+      mapPages(pt);
+      unmapPages(pt);
+    }
+    break;
+  case 'map+unmapRegion':
+    for (let k = 0; k < n; k++) {
+      mapPages(pt);
+      unmapRegion(pt);
+    }
+    break;
+  case 'mapRegion+unmapRegion':
+    for (let k = 0; k < n; k++) {
+      mapRegion(pt);
+      unmapRegion(pt);
+    }
+    break;
+  case 'mapRegion+unmap':
+    for (let k = 0; k < n; k++) {
+      mapRegion(pt);
+      unmapPages(pt);
+    }
+    break;
+  case 'map-2m':
+    for (let k = 0; k < n; k++) {
+      map2M(pt);
+      unmapRegion(pt);
+    }
+    break;
+  case 'translate':
+    mapPages(pt);
+    sink += translateAll(pt, addresses, Access.USER_READ, n);
+    break;
+  default:
+    throw new Error(`unknown phase ${phase}`);
+}
+if (sink === 1) console.log(sink);
