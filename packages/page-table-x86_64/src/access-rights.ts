@@ -178,6 +178,13 @@ export class PagingRights {
   readonly pkDeny: Int32Array = new Int32Array(32);
   readonly pkCode: Int32Array = new Int32Array(32);
   readonly base: Int32Array = new Int32Array(32);
+  /**
+   * For a TLB: `tlbHit[(dirty << 3 | rights) << 5 | access]` is 1 when a cached
+   * translation with those combined rights and D flag serves `access` without a walk:
+   * the access is allowed, and it is not a write through an entry cached with D = 0
+   * (that one walks again to set D, SDM 4.8). Protection keys are checked apart.
+   */
+  readonly tlbHit: Int32Array = new Int32Array(16 * 32);
   private current: PagingControl = DEFAULT_CONTROL;
 
   constructor(control: PagingControl = DEFAULT_CONTROL) {
@@ -197,7 +204,11 @@ export class PagingRights {
       const valid = isValidAccess(access);
       this.base[access] = valid ? accessErrorBits(access, control) : -1;
       for (let rights = 0; rights < 8; rights++) {
-        this.decide[(rights << 5) | access] = valid ? accessFaultCode(access, rights, control) : -1;
+        const code = valid ? accessFaultCode(access, rights, control) : -1;
+        this.decide[(rights << 5) | access] = code;
+        const write = (access & Access.WRITE) !== 0;
+        this.tlbHit[(rights << 5) | access] = code === 0 && !write ? 1 : 0;
+        this.tlbHit[((8 | rights) << 5) | access] = code === 0 ? 1 : 0;
       }
     }
     this.setPkru(control.pkru);

@@ -206,6 +206,65 @@ describe('rights on hits', () => {
     expect(tlb.translate(VA, UR)).toBe(0x5000);
   });
 
+  test('a hit answers as a walk for every access, leaf R/W, U/S, XD, D, key and control', () => {
+    // Every valid access kind (0..31) against leaves with every R/W, U/S, XD and D
+    // combination and a protection key, under each control setting: the first
+    // translation fills the entry, the second is a hit (or a clean write's walk),
+    // and both must equal a fresh walk of an untouched copy of the table.
+    const leafFlags: number[] = [];
+    for (let bits = 0; bits < 16; bits++) {
+      leafFlags.push(
+        PTE.PRESENT |
+          (bits & 1 ? PTE.WRITABLE : 0) |
+          (bits & 2 ? PTE.USER : 0) |
+          (bits & 4 ? PTE.NO_EXECUTE : 0) |
+          (bits & 8 ? PTE.DIRTY | PTE.ACCESSED : 0) |
+          pkeyFlags(3),
+      );
+    }
+    const controls = [
+      {},
+      { wp: false },
+      { smep: true, smap: true },
+      { nxe: false },
+      { pke: true, pkru: 2 ** 7 }, // WD for key 3
+      { pke: true, pkru: 2 ** 6 }, // AD for key 3
+    ];
+    let hits = 0;
+    for (const control of controls) {
+      for (let access = 0; access < 32; access++) {
+        for (const flags of leafFlags) {
+          if (!(flags & PTE.NO_EXECUTE) || (control as { nxe?: boolean }).nxe !== false) {
+            const { pt, tlb } = setup();
+            const fresh = setup().pt;
+            pt.walker.setControl(control);
+            fresh.walker.setControl(control);
+            pt.map(VA, 0x5000, K4, flags);
+            fresh.map(VA, 0x5000, K4, flags);
+            let want: number | string;
+            try {
+              want = fresh.walker.translate(fresh.rootPfn, VA, access);
+            } catch (e) {
+              want = (e as Error).constructor.name;
+            }
+            // Fill with a read that succeeds whenever the page allows one.
+            tlb.translate(VA, access & Access.USER);
+            const before = tlb.hits;
+            let got: number | string;
+            try {
+              got = tlb.translate(VA, access);
+            } catch (e) {
+              got = (e as Error).constructor.name;
+            }
+            hits += tlb.hits - before;
+            expect(got, `access ${access} flags ${flags.toString(16)}`).toBe(want);
+          }
+        }
+      }
+    }
+    expect(hits).toBeGreaterThan(500);
+  });
+
   test('R/W 0 -> 1 without invalidation: one spurious fault, then the new rights (SDM 4.10.4.3)', () => {
     const { pt, tlb } = setup({ check: true });
     pt.map(VA, 0x5000, K4, PTE.PRESENT | PTE.USER);

@@ -90,8 +90,9 @@ const GLOBAL_FIELD = 0x1000;
 const GLOBAL_TAG = VALID | (GLOBAL_FIELD << PCID_SHIFT);
 // attr bits
 const A_RIGHTS = 0x7;
-const A_PKEY_SHIFT = 3;
-const A_DIRTY = 1 << 7;
+// Rights and D in the low four bits: PagingRights.tlbHit is indexed by them.
+const A_DIRTY = 1 << 3;
+const A_PKEY_SHIFT = 4;
 const A_GLOBAL = 1 << 8;
 const A_SIZE_SHIFT = 9; // leaf level - 1: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB
 const A_MEMTYPE_SHIFT = 11; // PWT, PCD, PAT
@@ -125,6 +126,7 @@ export class Tlb {
   private readonly e: Int32Array = EMPTY;
   private readonly io: Float64Array = new Float64Array(2);
   private readonly decide: Int32Array = EMPTY;
+  private readonly tlbHit: Int32Array = EMPTY;
   private readonly pkDeny: Int32Array = EMPTY;
   private readonly pkCode: Int32Array = EMPTY;
   private readonly checking: boolean = false;
@@ -159,6 +161,7 @@ export class Tlb {
     this.vaLimit = walker.vaLimit;
     this.e = new Int32Array(4 * n);
     this.decide = walker.rights.decide;
+    this.tlbHit = walker.rights.tlbHit;
     this.pkDeny = walker.rights.pkDeny;
     this.pkCode = walker.rights.pkCode;
     this.pcide = bool(options.pcide ?? false, 'pcide');
@@ -252,7 +255,7 @@ export class Tlb {
   translate(va: number, access: number): number {
     // Literals stand for the module constants on this path (a module constant costs a
     // context load and a type check): 2^-32, 2^32, attribute bits A_RIGHTS 0x7,
-    // A_DIRTY 0x80, A_PKEY_SHIFT 3, A_PFN_HI_SHIFT 16, 2^44. Word offsets in an entry
+    // A_DIRTY 0x8, A_PKEY_SHIFT 4, A_PFN_HI_SHIFT 16, 2^44. Word offsets in an entry
     // are added with `|` (s is a multiple of 4), which needs no overflow check.
     // fastTag / fastGlobalTag are -1 in checking mode, so no entry hits here then.
     // typeof first: a string would compare as its number, and a bigint pass the
@@ -280,11 +283,10 @@ export class Tlb {
           (th === (tagHi | this.fastTag) || th === (tagHi | this.fastGlobalTag))
         ) {
           const a = e[s | 2];
-          const rights = a & 0x7;
+          // One lookup decides rights and D (a write through a clean entry walks).
           if (
-            this.decide[(rights << 5) | access] === 0 &&
-            ((access & 1) === 0 || (a & 0x80) !== 0) &&
-            ((rights & 2) === 0 || ((this.pkDeny[access] >>> ((a >>> 3) & 15)) & 1) === 0)
+            this.tlbHit[((a & 15) << 5) | access] !== 0 &&
+            ((a & 2) === 0 || ((this.pkDeny[access] >>> ((a >>> 4) & 15)) & 1) === 0)
           ) {
             this.hits++;
             return ((a >>> 16) & 0xff) * 17592186044416 + (e[s | 3] >>> 0) * 4096 + (vaLo & 0xfff);
