@@ -64,6 +64,13 @@ export interface BuddyFrameAllocatorOptions extends FrameAllocatorOptions {
   readonly cacheSize?: number;
 }
 
+/** The bits of bitmap word `w` that lie in [start, stop), which it must meet. */
+function maskIn(w: number, start: number, stop: number): number {
+  const lo = Math.max(start - w * 32, 0);
+  const hi = Math.min(stop - w * 32, 32);
+  return hi === 32 ? -1 << lo : ((1 << hi) - 1) & (-1 << lo);
+}
+
 /** Stats of a BuddyFrameAllocator. */
 export interface BuddyFrameAllocatorStats extends FrameAllocatorStats {
   readonly backend: 'buddy';
@@ -212,7 +219,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
   freeContiguous(pfn: number, count: number): void {
     checkContiguousRange(pfn, count, this.base, this.end);
     const idx = pfn - this.origin;
-    const bad = this.firstClear(idx, idx + count);
+    const bad = this.firstWithBit(idx, idx + count, 0);
     if (bad >= 0) {
       throw new RangeError(
         `freeContiguous(${pfn}, ${count}): frame ${this.origin + bad} is not allocated`,
@@ -225,8 +232,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
 
   isAllocated(pfn: number): boolean {
     checkPfn(pfn, this.base, this.end);
-    const i = pfn - this.origin;
-    return ((this.allocatedBits[i >>> 5] >>> (i & 31)) & 1) === 1;
+    return this.isAllocatedIndex(pfn - this.origin);
   }
 
   stats(): BuddyFrameAllocatorStats {
@@ -318,7 +324,7 @@ export class BuddyFrameAllocator implements FrameAllocator {
     const pfn = rem === 0 ? this.base : this.base + (align - rem);
     if (pfn + count > this.end) return OUT_OF_MEMORY;
     const idx = pfn - this.origin;
-    if (this.firstSet(idx, idx + count) >= 0) return OUT_OF_MEMORY;
+    if (this.firstWithBit(idx, idx + count, 1) >= 0) return OUT_OF_MEMORY;
     this.claimRange(idx, idx + count);
     this.used += count;
     return pfn;
@@ -388,44 +394,28 @@ export class BuddyFrameAllocator implements FrameAllocator {
     return ((this.allocatedBits[i >>> 5] >>> (i & 31)) & 1) === 1;
   }
 
-  // Bits of word `w` that lie in [start, stop) (both within the bitmap).
-  private static maskIn(w: number, start: number, stop: number): number {
-    const lo = Math.max(start - w * 32, 0);
-    const hi = Math.min(stop - w * 32, 32);
-    return hi === 32 ? -1 << lo : ((1 << hi) - 1) & (-1 << lo);
-  }
-
   // Marks [start, stop) allocated, a word at a time.
   private setBits(start: number, stop: number): void {
     const bits = this.allocatedBits;
     for (let w = start >>> 5; w * 32 < stop; w++) {
-      bits[w] |= BuddyFrameAllocator.maskIn(w, start, stop);
+      bits[w] |= maskIn(w, start, stop);
     }
   }
 
   private clearBits(start: number, stop: number): void {
     const bits = this.allocatedBits;
     for (let w = start >>> 5; w * 32 < stop; w++) {
-      bits[w] &= ~BuddyFrameAllocator.maskIn(w, start, stop);
+      bits[w] &= ~maskIn(w, start, stop);
     }
   }
 
-  // The first index in [start, stop) that is free (bit clear), or -1.
-  private firstClear(start: number, stop: number): number {
+  // The first index in [start, stop) whose allocated bit is `bit`, or -1.
+  private firstWithBit(start: number, stop: number, bit: 0 | 1): number {
     const bits = this.allocatedBits;
+    const flip = bit === 1 ? 0 : -1;
     for (let w = start >>> 5; w * 32 < stop; w++) {
-      const clear = ~bits[w] & BuddyFrameAllocator.maskIn(w, start, stop);
-      if (clear !== 0) return w * 32 + ctz(clear);
-    }
-    return -1;
-  }
-
-  // The first index in [start, stop) that is allocated (bit set), or -1.
-  private firstSet(start: number, stop: number): number {
-    const bits = this.allocatedBits;
-    for (let w = start >>> 5; w * 32 < stop; w++) {
-      const set = bits[w] & BuddyFrameAllocator.maskIn(w, start, stop);
-      if (set !== 0) return w * 32 + ctz(set);
+      const hits = (bits[w] ^ flip) & maskIn(w, start, stop);
+      if (hits !== 0) return w * 32 + ctz(hits);
     }
     return -1;
   }
