@@ -13,7 +13,7 @@ import { Access } from './access.js';
 import type { PageTableFrameSource, PageTableMemory } from './memory.js';
 import { PageTable } from './page-table.js';
 import { PageWalker } from './page-walker.js';
-import { PTE } from './pte-flags.js';
+import { PTE, pkeyFlags } from './pte-flags.js';
 import { ChunkedMemory } from './test-support/chunked-memory.js';
 import { entryPfn, indexAt } from './test-support/inspect.js';
 import { MapMemory } from './test-support/memory.js';
@@ -185,6 +185,30 @@ describe('chunk walks', () => {
       if (level > 1) pfn = entryPfn(lo, hi);
     }
     expect(pfn).toBe(16);
+  });
+
+  test('protection keys on the hot walk follow CR4.PKE as it is switched on and off', () => {
+    // The second translation of a page walks the hot chunk; with PKE off the walk
+    // skips the key lookup, so switching PKE on must bring the key check back.
+    const memory = new ChunkedMemory({ chunkFrameBits: 10 });
+    const pt = new PageTable({ memory, frames: new ListFrames([1, 2, 3, 4]) });
+    const va = 0x7f00_0000_0000;
+    const RWU = PTE.PRESENT | PTE.WRITABLE | PTE.USER;
+    expect(pt.map(va, 0x10_0000, K4, RWU | pkeyFlags(3)).ok).toBe(true);
+    expect(pt.translate(va + 5, Access.USER_READ)).toBe(0x10_0005);
+    expect(pt.translate(va + 6, Access.USER_READ)).toBe(0x10_0006);
+    pt.walker.setControl({ pke: true, pkru: 1 << 6 }); // AD for key 3
+    // P | U/S | PK
+    expect(pt.translate(va + 7, Access.USER_READ)).toBe(-1 - 0x25);
+    expect(pt.translate(va + 7, Access.SUPERVISOR_READ)).toBe(-1 - 0x21);
+    pt.walker.setControl({ pke: false });
+    expect(pt.translate(va + 8, Access.USER_READ)).toBe(0x10_0008);
+    expect(pt.translate(va + 8, Access.SUPERVISOR_WRITE)).toBe(0x10_0008);
+    pt.walker.setControl({ pke: true, pkru: 0 });
+    expect(pt.translate(va + 9, Access.USER_WRITE)).toBe(0x10_0009);
+    pt.walker.setPkru(2 << 6); // WD for key 3
+    expect(pt.translate(va + 9, Access.USER_WRITE)).toBe(-1 - 0x27);
+    expect(pt.translate(va + 9, Access.USER_READ)).toBe(0x10_0009);
   });
 
   test('a walk from the hot chunk that meets an entry it must not follow as a table', () => {

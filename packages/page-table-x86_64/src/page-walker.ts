@@ -116,6 +116,10 @@ export class PageWalker {
 
   // Reserved bits of a high dword, as an int32 (bit 31 is XD when EFER.NXE = 0).
   private hiRsvd = 0;
+  // Rights.USER when CR4.PKE = 1, else 0: the protection-key check applies to
+  // user-mode addresses only, and to none with PKE off (pkDeny is then all zero), so
+  // `rights & pkUser` skips the pkDeny lookup when it cannot deny.
+  private pkUser = 0;
   private readonly hiRsvdAddr: number = 0;
   private readonly decide: Int32Array = EMPTY;
   private readonly pkDeny: Int32Array = EMPTY;
@@ -196,6 +200,7 @@ export class PageWalker {
     this.base = this.rights.base;
     this.hiRsvd = this.reservedHiFor(control);
     this.hotHiCheck = this.hiRsvd | this.hiAddrMask | XD_HI;
+    this.pkUser = control.pke ? 2 : 0;
     for (let i = 0; i < CHUNK_CACHE_SLOTS; i++) this.cWords.push(EMPTY);
   }
 
@@ -234,6 +239,7 @@ export class PageWalker {
     this.rights.set(control);
     this.hiRsvd = this.reservedHiFor(control);
     this.hotHiCheck = this.hiRsvd | this.hiAddrMask | XD_HI;
+    this.pkUser = control.pke ? 2 : 0;
   }
 
   /** WRPKRU: only the protection-key tables are recomputed. */
@@ -264,10 +270,7 @@ export class PageWalker {
     if (typeof va === 'number' && va >= 0 && va < this.vaLimit) {
       const vaHi = Math.floor(va * 2.3283064365386963e-10);
       const vaLo = va - vaHi * 4294967296;
-      if (vaLo >>> 0 === vaLo) {
-        this.walk(root, vaHi, vaLo | 0, access);
-        return this.io[1];
-      }
+      if (vaLo >>> 0 === vaLo) return this.walk(root, vaHi, vaLo | 0, access);
     }
     return this.irregular(va, access);
   }
@@ -285,7 +288,7 @@ export class PageWalker {
   // again from the root and sorts it out. Word indices are combined with `|` (the
   // bits never overlap), which the engine needs no overflow check for; constants
   // are literals (a module constant costs a context load and a check).
-  private walk(root: number, vaHi: number, vaLo: number, access: number): void {
+  private walk(root: number, vaHi: number, vaLo: number, access: number): number {
     // hotRoot is -1 when there is no hot chunk.
     if (root === this.hotRoot && root >= 0 && (access & 31) === access) {
       const t = this.hot;
@@ -303,17 +306,20 @@ export class PageWalker {
         if ((lo & loMask) === loWant && (t[w | 1] & hiCheck) === hotHi) {
           w = ((lo >>> 2) & words) | ((vaLo >>> 20) & 0x3fe);
           lo = t[w];
-          if (
-            (lo & loMask) === loWant &&
-            (t[w | 1] & hiCheck) === hotHi &&
-            this.hotLeaf(t, ((lo >>> 2) & words) | ((vaLo >>> 11) & 0x3fe), vaLo, access)
-          ) {
-            return;
+          if ((lo & loMask) === loWant && (t[w | 1] & hiCheck) === hotHi) {
+            const pa = this.hotLeaf(
+              t,
+              ((lo >>> 2) & words) | ((vaLo >>> 11) & 0x3fe),
+              vaLo,
+              access,
+            );
+            if (pa >= 0) return pa;
           }
         }
       }
     }
     this.walkSlow(root, vaHi, vaLo, access);
+    return this.io[1];
   }
 
   // walk()'s last level: the PTE at word w of the hot chunk t, below table entries
@@ -322,7 +328,7 @@ export class PageWalker {
   // io[1] and returns true. Otherwise false (walkSlow() then walks again and
   // reports the fault). A function of its own so that walk() stays small enough
   // for the engine to inline.
-  private hotLeaf(t: Int32Array, w: number, vaLo: number, access: number): boolean {
+  private hotLeaf(t: Int32Array, w: number, vaLo: number, access: number): number {
     let lo = t[w];
     const hi = t[w | 1];
     // The access check of SDM 4.6 (see leaf()): R/W, U/S and XD are the leaf's.
@@ -331,9 +337,9 @@ export class PageWalker {
       (lo & 0x1) === 0 ||
       (hi & this.hiRsvd) !== 0 ||
       this.decide[(rights << 5) | access] !== 0 ||
-      ((rights & 2) !== 0 && ((this.pkDeny[access] >>> ((hi >>> 27) & 15)) & 1) !== 0)
+      ((rights & this.pkUser) !== 0 && ((this.pkDeny[access] >>> ((hi >>> 27) & 15)) & 1) !== 0)
     ) {
-      return false;
+      return -1;
     }
     // A, and D on a write (access bit 0): stored only when missing.
     const need = 0x20 | ((access & 1) << 6);
@@ -345,8 +351,7 @@ export class PageWalker {
     this.leafLo = lo;
     this.leafHi = hi;
     this.leafRights = rights;
-    this.io[1] = (hi & this.hiAddrMask) * 4294967296 + ((lo & 0xfffff000) >>> 0) + (vaLo & 0xfff);
-    return true;
+    return (hi & this.hiAddrMask) * 4294967296 + ((lo & 0xfffff000) >>> 0) + (vaLo & 0xfff);
   }
 
   // The walk for any case: every table through the chunk cache, every check of
@@ -479,7 +484,7 @@ export class PageWalker {
   ): number {
     const rights = ((and >>> 1) & 3) | ((xd >>> 31) << 2);
     let code = this.decide[(rights << 5) | access];
-    if ((rights & 2) !== 0 && ((this.pkDeny[access] >>> ((hi >>> 27) & 15)) & 1) !== 0) {
+    if ((rights & this.pkUser) !== 0 && ((this.pkDeny[access] >>> ((hi >>> 27) & 15)) & 1) !== 0) {
       code |= this.pkCode[access];
     }
     if (code !== 0) return this.fault(level, code);
