@@ -1,7 +1,11 @@
-// Replays every kernel trace of the fixtures (copied from shared/conformance/traces)
-// and compares each answer, read value, fault and maps delta with Linux's. Every
-// op of every trace, fuzz and real programs, must match, with both page-table
-// backends, and tearing the address space down must give every frame back.
+// Replays every kernel trace of the fixtures and compares each answer, read value,
+// fault and maps delta with Linux's. Every op of every trace, fuzz and real
+// programs, must match, with both page-table backends, and tearing the address
+// space down must give every frame back.
+// fuzz/ and real/ are copies of shared/conformance/traces; recorded/ holds traces
+// this project recorded itself with the same recorders (other seeds, other
+// programs; recorded/record.sh makes them), so that the rules are checked beyond
+// the shared set.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -39,7 +43,7 @@ function replayFile(path: string, backend: 'map' | 'page-table') {
   return { report, frames };
 }
 
-for (const family of ['fuzz', 'real']) {
+for (const family of ['fuzz', 'real', 'recorded/fuzz', 'recorded/real']) {
   const dir = join(fixtures, family);
   describe(`${family} traces`, () => {
     for (const name of readdirSync(dir).sort()) {
