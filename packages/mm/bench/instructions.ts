@@ -1,8 +1,9 @@
 // Instruction counts per operation of vma-churn-N (churn-workload.ts), for
 // `valgrind --tool=cachegrind`: a count does not move with the load of a shared
-// machine the way wall-clock time does. The process runs the whole workload once
-// to warm up (every hot function optimised), then REPS times the setup and OPS
-// operations; the count per operation is the difference between OPS = 100000 and
+// machine the way wall-clock time does. The process runs the whole workload WARM
+// times (default 3) to warm up (every hot function optimised and its feedback
+// settled: with one warm-up run the next runs still got cheaper by a tenth), then
+// REPS times the setup and OPS operations; the count per operation is the difference between OPS = 100000 and
 // OPS = 0, divided by REPS * 100,000 (the operations' garbage collection
 // included). From the repository root (bundle first: tsx under valgrind is slow):
 //
@@ -10,14 +11,15 @@
 //     --bundle --format=esm --platform=node --conditions=source --outfile=/tmp/mm-ir.mjs
 //   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
 //     node --single-threaded --predictable --expose-gc /tmp/mm-ir.mjs "$@" 2>&1 | grep 'I *refs'; }
-//   ir 65000 0 3; ir 65000 100000 3     # difference / 300,000
+//   ir 1000 0 3; ir 1000 100000 3     # difference / 300,000
 import { runChurn, setupChurn } from './churn-workload.js';
 
 const n = Number(process.argv[2] ?? 1000);
 const ops = Number(process.argv[3] ?? 100_000);
 const reps = Number(process.argv[4] ?? 3);
+const warm = Number(process.argv[5] ?? 3);
 const gc = (globalThis as { gc?: () => void }).gc;
-runChurn(setupChurn(n), 100_000);
+for (let i = 0; i < warm; i++) runChurn(setupChurn(n), 100_000);
 let areas = 0;
 for (let i = 0; i < reps; i++) {
   const churn = setupChurn(n);

@@ -416,7 +416,8 @@ export class MmStruct {
       const last = this.vmas.emptyAreaRev(lowLimit, highLimit - 1, searchLength);
       if (last < 0) return -1;
       let gap = last + 1 - length;
-      gap -= mod(gap - alignOffset, alignMask + 1);
+      // Skipped without alignment: a double `%` is a call to fmod in V8.
+      if (alignMask !== 0) gap -= mod(gap - alignOffset, alignMask + 1);
       const gapEnd = last;
       // find_vma(last + 1): the VMA above the free range, as the search saw it.
       const next = this.vmas.gapNext;
@@ -449,7 +450,7 @@ export class MmStruct {
       const index = this.vmas.emptyArea(lowLimit, highLimit - 1, searchLength);
       if (index < 0) return -1;
       let gap = index;
-      gap += mod(alignOffset - gap, alignMask + 1);
+      if (alignMask !== 0) gap += mod(alignOffset - gap, alignMask + 1);
       const next = this.vmas.findVma(gap);
       if (next !== undefined && next.flags & VM.GROWSDOWN) {
         if (this.vmStartGap(next) < gap + searchLength - 1) {
@@ -711,6 +712,12 @@ export class MmStruct {
       ) {
         return OOM;
       }
+      if (first !== undefined && this.remapsInPlace(first, file, addr, end, vmFlags, pgoff)) {
+        this.placedAt = -1;
+        this.placedPrev = undefined;
+        this.placedNext = undefined;
+        return addr;
+      }
       // The neighbours of [addr, end) once it is free, without searching the tree again.
       next = first !== undefined ? this.unmapFrom(first, addr, end, true) : found;
       const spare = this.spare;
@@ -721,7 +728,7 @@ export class MmStruct {
     this.placedAt = -1;
     this.placedPrev = undefined;
     this.placedNext = undefined;
-    if ((vmFlags & (VM.NORESERVE | VM.SHARED | VM.WRITE)) === VM.WRITE) vmFlags |= VM.ACCOUNT;
+    vmFlags = mmapAccountFlags(vmFlags);
     const spare = this.spare;
     if (spare !== undefined) {
       this.spare = undefined;
@@ -765,6 +772,43 @@ export class MmStruct {
     else this.vmas.insert(vma);
     this.accountAdd(vma);
     return addr;
+  }
+
+  /**
+   * A private anonymous MAP_FIXED mmap of [addr, end) inside the anonymous VMA
+   * `first` that would end as it began: Linux splits `first`, unmaps the piece,
+   * and merges the new mapping back into both pieces (same flags, contiguous
+   * pgoff), leaving one VMA as before. Only its pages in the range go. Done
+   * here without the split, the allocation and the merge; true when it applied.
+   * The range must not replace all of `first` (the new VMA would not inherit
+   * its anon_vma), and where it reaches an edge of `first`, the VMA beyond that
+   * edge must not be able to merge with the new range (Linux would merge it).
+   */
+  private remapsInPlace(
+    first: VmArea,
+    file: MmFile | null,
+    addr: number,
+    end: number,
+    vmFlags: number,
+    pgoff: number,
+  ): boolean {
+    if (addr < first.start || end > first.end) return false;
+    if (file !== null || first.file !== null || first.special !== null) return false;
+    if (mmapAccountFlags(vmFlags) !== first.flags || vmFlags & (VM.SHARED | VM_SPECIAL))
+      return false;
+    const leftEdge = addr === first.start;
+    const rightEdge = end === first.end;
+    if (leftEdge && rightEdge) return false;
+    if (first.pgoff + (addr - first.start) / PAGE !== pgoff) return false;
+    // is_mergeable_anon_vma: a VMA whose anon_vma came through fork takes no new range.
+    if (first.anonVma !== null && first.anonVma.parent !== null) return false;
+    const c = this.candidate(first.flags, null, null, pgoff, addr, end);
+    if (leftEdge && this.canMergeAfter(this.vmas.prev(first), c)) return false;
+    if (rightEdge && this.canMergeBefore(this.vmas.next(first), c)) return false;
+    // The unmap's page work; the accounting would go down and up by the same pages.
+    this.zapPages(first, addr, end);
+    this.clearGuards(addr, end);
+    return true;
   }
 
   /** The placed gap's neighbours still leave [placedAt, end) free. */
@@ -2041,6 +2085,13 @@ function anonVmaCompatible(a: VmArea, b: VmArea): boolean {
     ((a.flags ^ b.flags) & ~(VM_ACCESS_FLAGS | VM.SOFTDIRTY)) === 0 &&
     b.pgoff === a.pgoff + (b.start - a.start) / PAGE
   );
+}
+
+/** mm/vma.c: __mmap_region's accountable_mapping: a private writable mapping is charged (VM_ACCOUNT). */
+function mmapAccountFlags(vmFlags: number): number {
+  return (vmFlags & (VM.NORESERVE | VM.SHARED | VM.WRITE)) === VM.WRITE
+    ? vmFlags | VM.ACCOUNT
+    : vmFlags;
 }
 
 /** include/linux/mm.h: is_data_mapping — private writable, not stack. */

@@ -17,12 +17,18 @@ export class AnonVma {
   }
 }
 
-/** One virtual memory area (Linux's `struct vm_area_struct`). */
 /**
- * The node of the address space's VMA tree (memory-set's intrusive AreaNode):
- * `start`/`end` change only through VmaIndex.setBounds.
+ * One virtual memory area (Linux's `struct vm_area_struct`), the node of the
+ * address space's VMA tree (memory-set's intrusive AreaNode): `start`/`end`
+ * change only through VmaIndex.setBounds.
  */
 export class VmArea extends AreaNode {
+  // Emitted ES2022 fields on purpose (unlike AreaNode's `declare`d bounds):
+  // stored as undefined first, they stay tagged, so a pgoff below 2^31 (every
+  // mapping under 8 TiB) is a small integer inside the object. `declare`d,
+  // pgoff became a double field with a separate 16-byte box in every VMA:
+  // measured 155 instead of 140 bytes per area, and no fewer instructions on
+  // vma-churn (only its short-lived top-down mappings have a pgoff past 2^31).
   /**
    * Offset in pages: into `file` for a file mapping; for a private anonymous
    * mapping the page number it was created at (it decides merges, see mm/mmap.c do_mmap).

@@ -164,6 +164,49 @@ describe('munmap and MAP_FIXED', () => {
     mm.checkInvariants();
   });
 
+  test('MAP_FIXED with the same protection inside a mapping leaves it one VMA; only the pages in the range go', () => {
+    const { mm, frames } = newMm();
+    ok(mm.mmap(W, 5 * P, RW, FIXED, null));
+    expect(mm.write(W + P, 5n)).toBeNull();
+    expect(mm.write(W + 3 * P, 7n)).toBeNull();
+    const vma = mm.vmas.findVma(W)!;
+    const anonVma = vma.anonVma;
+    const used = frames.usedFrames;
+    // Linux splits, unmaps, and merges the new range back into both pieces.
+    ok(mm.mmap(W + P, 2 * P, RW, FIXED, null));
+    expect(draw(mm, W, 6)).toBe('AAAAA ');
+    expect(mm.vmas.findVma(W)).toBe(vma);
+    expect([vma.start, vma.end, vma.pgoff, vma.anonVma]).toEqual([W, W + 5 * P, W / P, anonVma]);
+    expect(frames.usedFrames).toBe(used - 1);
+    expect(mm.read(W + P)).toBe(0n);
+    expect(mm.read(W + 3 * P)).toBe(7n);
+    expect([mm.totalVm, mm.dataVm]).toEqual([5, 5]);
+    // Reaching past its end: the mapping grows over the rest.
+    ok(mm.mmap(W + 3 * P, 3 * P, RW, FIXED, null));
+    expect(draw(mm, W, 7)).toBe('AAAAAA ');
+    expect([mm.totalVm, mm.mapCount]).toEqual([6, 1]);
+    mm.checkInvariants();
+  });
+
+  test('MAP_FIXED at the edge of a mapping merges with the neighbour beyond that edge when it can', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, 2 * P, RW, FIXED, null));
+    ok(mm.mmap(W + 3 * P, 2 * P, RW, FIXED, null));
+    expect(mm.write(W, 1n)).toBeNull();
+    expect(mm.write(W + 3 * P, 2n)).toBeNull();
+    // Filling the hole merges with the left one only: the two anon_vmas differ.
+    ok(mm.mmap(W + 2 * P, P, RW, FIXED, null));
+    expect(draw(mm, W, 5)).toBe('AAABB');
+    // The first page of B: the new range merges with A (compatible), not back into B.
+    ok(mm.mmap(W + 3 * P, P, RW, FIXED, null));
+    expect(draw(mm, W, 5)).toBe('AAAAB');
+    // The last page of A and the same protection: nothing beyond can merge, so A stays whole.
+    ok(mm.mmap(W + 3 * P, P, RW, FIXED, null));
+    expect(draw(mm, W, 5)).toBe('AAAAB');
+    expect([mm.totalVm, mm.mapCount]).toEqual([5, 2]);
+    mm.checkInvariants();
+  });
+
   test('MAP_FIXED_NOREPLACE fails with EEXIST on any overlap and changes nothing', () => {
     const { mm } = newMm();
     ok(mm.mmap(W + P, P, RW, FIXED, null));
