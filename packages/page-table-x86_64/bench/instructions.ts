@@ -81,6 +81,12 @@ function map2M(pt: PageTable): void {
   }
 }
 
+function unmap2M(pt: PageTable): void {
+  const leaf = newLeaf();
+  for (let i = 0; i < 512; i++)
+    if (pt.unmap(W + i * 0x20_0000, leaf) !== leaf) throw new Error('unmap 2M');
+}
+
 function translateAll(pt: PageTable, vas: Float64Array, access: number, n: number): number {
   let sum = 0;
   for (let i = 0; i < n; i++) sum = (sum + pt.translate(vas[i % TRANSLATIONS], access)) | 0;
@@ -139,6 +145,15 @@ switch (phase) {
       map2M(pt);
       unmapRegion(pt);
     }
+    break;
+  case 'map-2m+unmap':
+    for (let k = 0; k < n; k++) {
+      map2M(pt);
+      unmap2M(pt);
+    }
+    break;
+  case 'unmapRegion-empty':
+    for (let k = 0; k < n; k++) unmapRegion(pt);
     break;
   case 'translate':
     mapPages(pt);

@@ -307,6 +307,55 @@ describe('sequential single-page fast path', () => {
     expect(pt.unmap(W + K4)).toMatchObject({ pa: 0x5000, flags: PTE.PRESENT | PTE.USER });
     expect(frames.inUse).toBe(1);
   });
+
+  test('the cached 4 KiB and 2 MiB paths check pa as strictly as the walk', () => {
+    for (const bits of [52, 36]) {
+      const memory = new MapMemory();
+      const pt = new PageTable({ memory, frames: new CountingFrames(), maxPhysAddrBits: bits });
+      const limit = 2 ** bits;
+      // One map of each size first, so that the next ones take the cached paths.
+      expect(pt.map(W, 0, K4, RWU)).toBe(OK);
+      expect(pt.map(2 * W, 0, M2, RWU)).toBe(OK);
+      const bad4K = [-K4, -(2 ** 32), -(2 ** 32) + K4, limit, 2 ** 52, 2 ** 63, 2 ** 64, 2 ** 70];
+      for (const pa of [...bad4K, K4 + 1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => pt.map(W + K4, pa, K4, RWU)).toThrow(RangeError);
+      }
+      const bad2M = [-M2, -(2 ** 32), limit, 2 ** 52, 2 ** 53, 2 ** 64, M2 + K4, M2 / 2];
+      for (const pa of [...bad2M, Number.NaN, Number.NEGATIVE_INFINITY]) {
+        expect(() => pt.map(2 * W + M2, pa, M2, RWU)).toThrow(RangeError);
+      }
+      expect(() => pt.map(2 * W + M2 + K4, M2, M2, RWU)).toThrow(RangeError);
+      expect(() => pt.map(W + 2 * K4, K4, K4, 0x100_0000)).toThrow(RangeError);
+      expect(() => pt.map(2 * W + 2 * M2, M2, M2, -1)).toThrow(RangeError);
+      // The largest frames below MAXPHYADDR, and -0 taken as 0.
+      expect(pt.map(W + K4, limit - K4, K4, RWU)).toBe(OK);
+      expect(pt.map(2 * W + M2, limit - M2, M2, RWU | PTE.PAT)).toBe(OK);
+      expect(pt.map(2 * W + 2 * M2, -0, M2, RWU)).toBe(OK);
+      expect(pt.query(W + K4)).toEqual({
+        ok: true,
+        va: W + K4,
+        pa: limit - K4,
+        size: K4,
+        flags: RWU,
+      });
+      expect(pt.query(2 * W + M2 + 5)).toEqual({
+        ok: true,
+        va: 2 * W + M2,
+        pa: limit - M2,
+        size: M2,
+        flags: RWU | PTE.PAT,
+      });
+      // PAT moves to bit 12 of a 2 MiB leaf; PS is set; the high flags land in bits 52-63.
+      const high = PTE.NO_EXECUTE | pkeyFlags(9) | PTE.GLOBAL;
+      expect(pt.map(2 * W + 3 * M2, 3 * M2, M2, RWU | high)).toBe(OK);
+      const [lo, hi] = memory.entry(rawPath(memory, pt.rootPfn, 4, 2 * W)[2].pfn, 3);
+      expect(lo >>> 0).toBe((3 * M2 + 0x80 + 0x100 + RWU) >>> 0);
+      expect(hi >>> 0).toBe(((high >>> 12) << 20) >>> 0);
+      expect(pt.map(2 * W + 3 * M2, 5 * M2, M2, RWU)).toBe(ALREADY_MAPPED);
+      expect(pt.map(W + K4, 0x5000, K4, RWU)).toBe(ALREADY_MAPPED);
+      pt.checkInvariants();
+    }
+  });
 });
 
 describe('walk, dump, destroy', () => {

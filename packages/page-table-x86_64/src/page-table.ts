@@ -149,6 +149,13 @@ function pageTableInUse(t: Uint32Array): boolean {
   return false;
 }
 
+/** Puts `key` in keys[n] unless it is among keys[0..n); returns the new count. */
+function addKey(keys: Float64Array, n: number, key: number): number {
+  for (let i = 0; i < n; i++) if (keys[i] === key) return n;
+  keys[n] = key;
+  return n + 1;
+}
+
 function levelOfSize(size: number): number {
   return size === SIZE_4K ? 1 : size === SIZE_2M ? 2 : size === SIZE_1G ? 3 : 0;
 }
@@ -179,6 +186,8 @@ export class PageTable {
   private root = -1;
   private tables = 0;
   private readonly hiAddrMask: number = 0;
+  // 2^(MAXPHYADDR - 21) - 1: the 2 MiB frame numbers below MAXPHYADDR (map()).
+  private readonly frame2MMask: number = 0;
   private readonly pfnLimit: number = 2 ** 40;
   private readonly cPfn: Float64Array = new Float64Array(6).fill(-1);
   private readonly cWords: Uint32Array[] = [];
@@ -187,6 +196,8 @@ export class PageTable {
   private readonly newTables: Float64Array = new Float64Array(6);
   // Addresses handed from the small public wrappers to the workers (see map()).
   private readonly io: Float64Array = new Float64Array(3);
+  // countEdgeSplits' keys.
+  private readonly edgeKeys: Float64Array = new Float64Array(4);
   private pool: number[] = [];
   // Software cache of the last page table (level 1) reached by a single-page walk:
   // the linear address of the 2 MiB region it serves (ptBase), its words and the
@@ -255,6 +266,7 @@ export class PageTable {
     this.paLimit = 2 ** this.maxPhysAddrBits;
     this.pfnLimit = 2 ** (this.maxPhysAddrBits - 12);
     this.hiAddrMask = walker.hiAddrMask;
+    this.frame2MMask = (2 ** (this.maxPhysAddrBits - 21) - 1) | 0;
     const empty = new Uint32Array(0);
     for (let i = 0; i < 6; i++) this.cWords.push(empty);
     const root = this.allocTable();
@@ -327,18 +339,25 @@ export class PageTable {
     // last single-page walk, with no table allocated or freed since, so the page
     // table found then is still the one (see ptBase); check the arguments, write the
     // entry. The same for a 2 MiB page in the 1 GiB region of the last 2 MiB walk
-    // (see pdBase), in a small worker taking small integers. `pa` is in range when
-    // its high half has no bit above MAXPHYADDR; the offset inside the region (exact:
-    // both addresses are integers within a factor of two of each other, or it is
-    // out of range anyway) and the low half of `pa` are doubles, so
-    // `x === (x & alignedBits)` tests that they are integers, in range and aligned
-    // at once. Literals as in mapPage.
-    const paHi = Math.floor(pa * 2.3283064365386963e-10);
-    const paLo = pa - paHi * 4294967296;
-    if ((paHi & this.hiAddrMask) === paHi && (flags & 0xffffff) === flags) {
+    // (see pdBase), in a small worker taking small integers. The offset inside the
+    // region is a double (exact: both addresses are integers within a factor of two
+    // of each other, or it is out of range anyway), so `x === (x & alignedBits)`
+    // tests that it is an integer, in range and aligned at once. For a 4 KiB page,
+    // `pa` is split in 32-bit halves (the high half truncated: the floor for a
+    // non-negative `pa`; a negative one, or one of 2^63 or more, fails a test below)
+    // and is in range when its high half has no bit above MAXPHYADDR; for a 2 MiB
+    // page, its number of 2 MiB frames (below 2^31) is tested the same way as the
+    // offset, against the frames below MAXPHYADDR. Literals as in mapPage.
+    if ((flags & 0xffffff) === flags) {
       if (pageSize === 0x1000) {
         const off = va - this.ptBase;
-        if (off === (off & 0x1ff000) && paLo === (paLo & 0xfffff000) >>> 0) {
+        const paHi = (pa * 2.3283064365386963e-10) | 0;
+        const paLo = pa - paHi * 4294967296;
+        if (
+          off === (off & 0x1ff000) &&
+          (paHi & this.hiAddrMask) === paHi &&
+          paLo === (paLo & 0xfffff000) >>> 0
+        ) {
           const lo = paLo | (flags & 0xfff);
           const hi = paHi | ((flags >>> 12) << 20);
           const t = this.ptWords;
@@ -352,8 +371,9 @@ export class PageTable {
         }
       } else if (pageSize === 0x200000) {
         const off = va - this.pdBase;
-        if (off === (off & 0x3fe00000) && paLo === (paLo & 0xffe00000) >>> 0) {
-          return this.map2MCached(off, paHi, paLo | 0, flags);
+        const frame = pa * 4.76837158203125e-7;
+        if (off === (off & 0x3fe00000) && frame === (frame & this.frame2MMask)) {
+          return this.map2MCached(off, frame, flags);
         }
       }
     }
@@ -375,14 +395,13 @@ export class PageTable {
   }
 
   // A 2 MiB page at offset `off` (aligned) of the cached page directory's 1 GiB
-  // region, of the 2 MiB-aligned frame paHi * 2^32 + (paLo >>> 0), with the flags,
-  // all checked by map().
-  private map2MCached(off: number, paHi: number, paLo: number, flags: number): MapResult {
+  // region, of physical address frame * 2^21, with the flags, all checked by map().
+  private map2MCached(off: number, frame: number, flags: number): MapResult {
     const t = this.pdWords;
     const w = off >>> 20;
     if ((t[w] & 0x81) !== 0) return ALREADY_MAPPED;
-    t[w | 1] = paHi | ((flags >>> 12) << 20);
-    t[w] = paLo | (flags & 0xf7f) | 0x80 | ((flags & 0x80) << 5);
+    t[w | 1] = (frame >>> 11) | ((flags >>> 12) << 20);
+    t[w] = (frame << 21) | (flags & 0xf7f) | 0x80 | ((flags & 0x80) << 5);
     return OK;
   }
 
@@ -1012,12 +1031,15 @@ export class PageTable {
       }
       return;
     }
+    // An entry is in use when P is set, or PS at levels 2-3 (a huge leaf kept
+    // without P): an empty one is skipped on its low dword alone.
+    const inUse = level <= 3 ? 0x81 : 0x1;
     for (let i = first; i <= last; i++) {
       const w = 2 * i;
       const lo = t[w];
+      if ((lo & inUse) === 0) continue;
       const hi = t[w + 1];
       const kind = entryKind(level, lo, hi);
-      if (kind === EMPTY) continue;
       const eb = base + i * span;
       const cs = Math.max(s, eb);
       const ce = Math.min(e, eb + span);
@@ -1119,22 +1141,25 @@ export class PageTable {
   // Tables needed to split the huge leaves that [s, e) covers only in part: at most
   // the leaf around each edge, and for a 1 GiB leaf the 2 MiB piece around the edge.
   private countEdgeSplits(s: number, e: number): number {
-    const keys: number[] = [];
-    const add = (key: number): void => {
-      if (!keys.includes(key)) keys.push(key);
-    };
-    for (const x of [s, e]) {
+    // Keys: the leaf's start in 4 KiB pages, tagged with its level (stays below
+    // 2^48); at most four, distinct ones counted, in a scratch array (a region
+    // operation allocates nothing of its own).
+    const keys = this.edgeKeys;
+    let n = 0;
+    for (let j = 0; j < 2; j++) {
+      const x = j === 0 ? s : e;
       if (x >= this.vaLimit) continue;
       this.io[0] = x;
       const level = this.findLeaf();
       if (level < 2) continue;
       const span = LEVEL_SPAN[level];
       if (x % span === 0) continue;
-      // Key: the leaf's start in 4 KiB pages, tagged with its level (stays below 2^48).
-      add(((x - (x % span)) / SIZE_4K) * 4 + level);
-      if (level === 3 && x % SIZE_2M !== 0) add(((x - (x % SIZE_2M)) / SIZE_4K) * 4 + 2);
+      n = addKey(keys, n, ((x - (x % span)) / SIZE_4K) * 4 + level);
+      if (level === 3 && x % SIZE_2M !== 0) {
+        n = addKey(keys, n, ((x - (x % SIZE_2M)) / SIZE_4K) * 4 + 2);
+      }
     }
-    return keys.length;
+    return n;
   }
 
   // ------------------------------------------------------------- whole-table ops
