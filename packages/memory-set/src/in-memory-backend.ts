@@ -21,6 +21,10 @@ const EFAULT: Failure = failure('EFAULT');
 
 // Pages are kept in chunks of this many, one Float64Array each (NaN = free).
 const CHUNK = 512;
+// Entries of the chunk cache (a power of two).
+const CACHE = 4096;
+const MASK = CACHE - 1;
+const NO_CHUNK = new Float64Array(0);
 
 /**
  * A {@link MappingBackend} that keeps page ownership (page -> flags) and checks
@@ -44,10 +48,12 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
   private readonly _chunks: Map<number, Float64Array>;
   private readonly _record: boolean;
   private _mapped: number;
-  // The chunk last looked up and its index (-1: none): one operation's calls
-  // (check, then fill; unmap, then map) usually stay in one chunk.
-  private _lastIndex: number;
-  private _lastChunk: Float64Array;
+  // A direct-mapped cache of chunks in front of the Map: slot `index & MASK`
+  // holds the chunk of `_cacheIndex[slot]` (-1: none). Chunks are never freed,
+  // so an entry never goes stale. Random calls over up to CACHE chunks (8 GiB
+  // of contiguous address space) find their chunk here, with no hash lookup.
+  private readonly _cacheIndex: Float64Array;
+  private readonly _cacheChunk: Float64Array[];
 
   constructor(options: InMemoryBackendOptions = {}) {
     const pageSize = options.pageSize ?? 4096;
@@ -58,8 +64,8 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     this.pageSize = pageSize;
     this.calls = [];
     this._chunks = new Map();
-    this._lastIndex = -1;
-    this._lastChunk = new Float64Array(0);
+    this._cacheIndex = new Float64Array(CACHE).fill(-1);
+    this._cacheChunk = new Array<Float64Array>(CACHE).fill(NO_CHUNK);
     this._record = options.record === true;
     this._mapped = 0;
   }
@@ -96,9 +102,16 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     const first = this._page('start', start);
     const last = this._page('end', end);
     if (last < first) throw reversed(start, end);
-    if (!this._all(first, last, Number.NaN)) return EEXIST;
-    this._fill(first, last, flags);
-    this._mapped += last - first;
+    const n = last - first;
+    if (n > 0 && n <= SMALL && (first & (CHUNK - 1)) + n <= CHUNK) {
+      // A new chunk is all free: creating it for a call that then fails is harmless.
+      const chunk = this._chunkForWrite(first);
+      if (!swapSmall(chunk, first & (CHUNK - 1), n, Number.NaN, 1, flags)) return EEXIST;
+    } else {
+      if (!this._all(first, last, Number.NaN)) return EEXIST;
+      this._fill(first, last, flags);
+    }
+    this._mapped += n;
     return OK;
   }
 
@@ -107,9 +120,16 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     const first = this._page('start', start);
     const last = this._page('end', end);
     if (last < first) throw reversed(start, end);
-    if (Number.isNaN(flags) || !this._all(first, last, flags)) return EFAULT;
-    this._fill(first, last, Number.NaN);
-    this._mapped -= last - first;
+    const n = last - first;
+    if (n > 0 && n <= SMALL && (first & (CHUNK - 1)) + n <= CHUNK) {
+      const chunk = this._chunk(Math.floor(first / CHUNK));
+      if (chunk === undefined) return EFAULT;
+      if (!swapSmall(chunk, first & (CHUNK - 1), n, flags, 0, Number.NaN)) return EFAULT;
+    } else {
+      if (Number.isNaN(flags) || !this._all(first, last, flags)) return EFAULT;
+      this._fill(first, last, Number.NaN);
+    }
+    this._mapped -= n;
     return OK;
   }
 
@@ -119,6 +139,12 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     const first = this._page('start', start);
     const last = this._page('end', end);
     if (last < first) throw reversed(start, end);
+    const n = last - first;
+    if (n > 0 && n <= SMALL && (first & (CHUNK - 1)) + n <= CHUNK) {
+      const chunk = this._chunk(Math.floor(first / CHUNK));
+      if (chunk === undefined) return EFAULT;
+      return swapSmall(chunk, first & (CHUNK - 1), n, oldFlags, 0, newFlags) ? OK : EFAULT;
+    }
     if (Number.isNaN(oldFlags) || !this._all(first, last, oldFlags)) return EFAULT;
     this._fill(first, last, newFlags);
     return OK;
@@ -172,11 +198,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
       const ci = Math.floor(p / CHUNK);
       const base = ci * CHUNK;
       const stop = Math.min(last, base + CHUNK);
-      let chunk = this._chunk(ci);
-      if (chunk === undefined) {
-        chunk = new Float64Array(CHUNK).fill(Number.NaN);
-        this._chunks.set(ci, chunk);
-      }
+      const chunk = this._chunkForWrite(p);
       // A loop, not TypedArray.fill: calls cover a few pages and the builtin's
       // call overhead dominates there.
       for (; p < stop; p++) chunk[p - base] = flags;
@@ -184,11 +206,23 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
   }
 
   private _chunk(index: number): Float64Array | undefined {
-    if (index === this._lastIndex) return this._lastChunk;
+    const slot = index & MASK;
+    if (this._cacheIndex[slot] === index) return this._cacheChunk[slot];
     const chunk = this._chunks.get(index);
     if (chunk !== undefined) {
-      this._lastIndex = index;
-      this._lastChunk = chunk;
+      this._cacheIndex[slot] = index;
+      this._cacheChunk[slot] = chunk;
+    }
+    return chunk;
+  }
+
+  // The chunk holding `page`, created (all free) when missing.
+  private _chunkForWrite(page: number): Float64Array {
+    const index = Math.floor(page / CHUNK);
+    let chunk = this._chunk(index);
+    if (chunk === undefined) {
+      chunk = new Float64Array(CHUNK).fill(Number.NaN);
+      this._chunks.set(index, chunk);
     }
     return chunk;
   }
@@ -199,6 +233,48 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     }
     return addr / this.pageSize;
   }
+}
+
+// Calls of up to this many pages within one chunk take swapSmall.
+const SMALL = 4;
+
+// When pages [o, o + n) of `chunk` (1 <= n <= SMALL) all hold `expect`, or
+// all are free when `free` is 1 (and `expect` NaN), sets them to `value` and
+// answers true; else changes nothing (a NaN `expect` with `free` 0 matches
+// no page). Straight-line code with no data-dependent branch: the page
+// loops' exits, at a random 1 to 4 pages per call, were a mispredicted branch
+// per loop. Page j is read and written at o + min(j, n - 1), so pages past
+// the range are never touched (the last one is just visited again).
+function swapSmall(
+  chunk: Float64Array,
+  o: number,
+  n: number,
+  expect: number,
+  free: number,
+  value: number,
+): boolean {
+  const m = n - 1;
+  const d1 = 1 - m;
+  const d2 = 2 - m;
+  const d3 = 3 - m;
+  const i1 = o + m + (d1 & (d1 >> 31));
+  const i2 = o + m + (d2 & (d2 >> 31));
+  const i3 = o + m + (d3 & (d3 >> 31));
+  const f0 = chunk[o];
+  const f1 = chunk[i1];
+  const f2 = chunk[i2];
+  const f3 = chunk[i3];
+  const ok =
+    (+(f0 === expect) | (free & +Number.isNaN(f0))) &
+    (+(f1 === expect) | (free & +Number.isNaN(f1))) &
+    (+(f2 === expect) | (free & +Number.isNaN(f2))) &
+    (+(f3 === expect) | (free & +Number.isNaN(f3)));
+  if (ok === 0) return false;
+  chunk[o] = value;
+  chunk[i1] = value;
+  chunk[i2] = value;
+  chunk[i3] = value;
+  return true;
 }
 
 // Without this check an end below the start counted negative pages as mapped.
