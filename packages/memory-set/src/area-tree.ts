@@ -105,6 +105,9 @@ export class AreaTree<N extends AreaNode = AreaNode> {
   declare private readonly _ls: number;
   declare private readonly _ns: number;
   declare private readonly _it: number;
+  // Half the smallest power of two >= the capacity: the first step of the
+  // descent's fixed-length binary searches.
+  declare private readonly _half: number;
   // Offsets (in doubles) of an inner block's max-gap and child columns.
   declare private readonly _go: number;
   declare private readonly _ko: number;
@@ -154,6 +157,8 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     this._ko = NODE_HEAD + 2 * (cap + 1);
     this._ns = this._ko + ((cap + 2) >> 1);
     this._it = cap + 1;
+    // (Shifts, so that the field holds a small integer, not a double.)
+    this._half = (1 << Math.ceil(Math.log2(cap))) >> 1;
     this._reset();
   }
 
@@ -555,6 +560,14 @@ export class AreaTree<N extends AreaNode = AreaNode> {
       if (fc > 0 && lk[f + FLOOR] <= addr && addr < lk[(f + LEAF_HEAD - 1 + 2 * fc) | 0]) h = -1;
     }
     if (h >= 0) n = this._root;
+    // Each search below takes the same number of steps in every node, the
+    // smallest power of two >= the capacity, whatever the node's count: a
+    // search whose step count followed the count (3 or 4 steps in nodes of
+    // 5 to 16) mispredicted its loop exit about every other node. A probe
+    // past the last entry reads the last entry instead, whose key is above
+    // addr (so the step is not taken, as if the key were +infinity); the
+    // index is clamped without a branch: i + min(0, last - i).
+    const top = this._half;
     if (h > 0) {
       const nk = this._nk;
       const ni = this._ni;
@@ -565,27 +578,27 @@ export class AreaTree<N extends AreaNode = AreaNode> {
         // qualifies since its parent's entry did. A branch-free binary
         // search: the comparisons' outcomes are random, and a mispredicted
         // branch per step cost more than the search itself (measured 2x on
-        // 5,000 areas). The range [base, base + len) holds the answer.
+        // 5,000 areas).
         const d = (n * ns) | 0;
-        const e = (d + NODE_HEAD - 1) | 0;
+        const e = (d + NODE_HEAD) | 0;
+        const lastSlot = (ni[d << 1] - 1) | 0;
         let base = 0;
-        let len = ni[d << 1];
-        while (len > 1) {
-          const half = len >> 1;
-          base += -(nk[(e + base + half) | 0] <= addr) & half;
-          len = (len - half) | 0;
+        for (let half = top; half > 0; half >>= 1) {
+          const i = (base + half - 1) | 0;
+          const over = (lastSlot - i) | 0;
+          base += -(nk[(e + i + (over & (over >> 31))) | 0] <= addr) & half;
         }
         n = ni[(((d + ko) << 1) + base) | 0];
       } while (--h > 0);
     }
     const b = (n * ls) | 0;
-    const k = (b + LEAF_HEAD - 1) | 0;
+    const k = (b + LEAF_HEAD + 1) | 0;
+    const lastSlot = (li[b << 1] - 1) | 0;
     let base = 0;
-    let len = li[b << 1];
-    while (len > 1) {
-      const half = len >> 1;
-      base += -(lk[(k + 2 * (base + half)) | 0] <= addr) & half;
-      len = (len - half) | 0;
+    for (let half = top; half > 0; half >>= 1) {
+      const i = (base + half - 1) | 0;
+      const over = (lastSlot - i) | 0;
+      base += -(lk[(k + 2 * (i + (over & (over >> 31)))) | 0] <= addr) & half;
     }
     this._cLeaf = n;
     this._cSlot = base;
@@ -908,14 +921,20 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     const h = (leaf * this._ls) << 1;
     const count = this._li[h];
     const k = (leaf * this._ls + LEAF_HEAD + 2 * slot) | 0;
-    // Loops, not copyWithin: a few entries move, and the builtin's call
-    // overhead dominates at that size.
-    for (let j = (k + 2 * (count - slot) - 1) | 0; j >= k; j = (j - 1) | 0) lk[j + 2] = lk[j];
-    lk[k] = start;
-    lk[k + 1] = end;
     const items = this._items;
     const at = (leaf * this._it + slot) | 0;
-    for (let j = (at + count - slot) | 0; j > at; j = (j - 1) | 0) items[j] = items[j - 1];
+    // One loop, not copyWithin: a few entries move, and the builtin's call
+    // overhead dominates at that size. One loop for bounds and items, not
+    // one each: its exit, after a random number of entries, is a
+    // mispredicted branch.
+    for (let i = (count - slot) | 0; i > 0; i = (i - 1) | 0) {
+      const j = (k + 2 * i) | 0;
+      lk[j] = lk[j - 2];
+      lk[j + 1] = lk[j - 1];
+      items[at + i] = items[at + i - 1];
+    }
+    lk[k] = start;
+    lk[k + 1] = end;
     items[at] = node;
     this._li[h] = (count + 1) | 0;
     node._treeLeaf = leaf;
@@ -929,14 +948,17 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     const k = (leaf * this._ls + LEAF_HEAD + 2 * slot) | 0;
     const start = lk[k];
     const prevEnd = slot > 0 ? lk[k - 1] : lk[leaf * this._ls + FLOOR];
-    for (let j = k, stop = (k + 2 * (count - slot)) | 0; j < stop; j = (j + 1) | 0) {
-      lk[j] = lk[j + 2];
-    }
     const items = this._items;
     const at = (leaf * this._it + slot) | 0;
     const stop = (at + count - slot) | 0;
     items[at]!._treeLeaf = -1;
-    for (let j = at; j < stop; j = (j + 1) | 0) items[j] = items[j + 1];
+    // One loop for bounds and items (see _place).
+    for (let i = 0, n = (count - slot) | 0; i < n; i = (i + 1) | 0) {
+      const j = (k + 2 * i) | 0;
+      lk[j] = lk[j + 2];
+      lk[j + 1] = lk[j + 3];
+      items[at + i] = items[at + i + 1];
+    }
     items[stop] = null;
     this._li[h] = count;
     this._count--;
