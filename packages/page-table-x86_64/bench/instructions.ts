@@ -4,12 +4,15 @@
 // three full warm-up cycles of the workload (every hot function optimised, no
 // compilation left in the measured part); the count per operation is the
 // difference between two runs with different N, divided by the difference in
-// operations. From the repository root (bundle first: tsx under valgrind is slow):
+// operations. `--predictable` matters: without it the warm-up's count moves by up
+// to ~10^8 instructions from run to run (heuristics that read the clock), which
+// swamps a difference of a few per operation; with it two runs agree within ~10^3.
+// From the repository root (bundle first: tsx under valgrind is slow):
 //
 //   cd packages/page-table-x86_64 && ../../node_modules/.bin/esbuild bench/instructions.ts \
 //     --bundle --format=esm --platform=node --conditions=source --outfile=/tmp/ir.mjs
 //   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-//     node --single-threaded /tmp/ir.mjs "$@" 2>&1 | grep 'I *refs'; }
+//     node --single-threaded --predictable /tmp/ir.mjs "$@" 2>&1 | grep 'I *refs'; }
 //   ir translate 500000; ir translate 1000000     # difference / 500,000
 //   ir map+unmap 2; ir map+unmap 6                # difference / (4 * 262,144)
 //
@@ -19,6 +22,8 @@
 //   mapRegion+unmapRegion   the region operations alone, per page
 //   mapRegion+unmap         one mapRegion() then 262,144 unmap(), per page
 //   map-2m                  512 2 MiB map() then one unmapRegion(), per 2 MiB page
+//   map-2m+unmap            512 2 MiB map() then 512 unmap(), per 2 MiB page
+//   unmapRegion-empty       unmapRegion() of the workload's 1 GiB, already empty, per call
 //   translate               walker translations of the workload's addresses
 // map() alone is (map+unmapRegion) - (mapRegion+unmapRegion) + mapRegion, and so on:
 // the differences between phases sharing a region operation are exact.
