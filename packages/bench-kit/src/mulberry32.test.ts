@@ -19,11 +19,14 @@ function referenceSequence(seed: number, count: number): number[] {
 }
 
 describe('Mulberry32', () => {
-  test.each([0, 1, 2, 3, 0xdeadbeef, -1, 2 ** 31])('matches a BigInt evaluation for seed %i', (seed) => {
-    const rng = new Mulberry32(seed);
-    const got = Array.from({ length: 1000 }, () => rng.next());
-    expect(got).toEqual(referenceSequence(seed, 1000));
-  });
+  test.each([0, 1, 2, 3, 0xdeadbeef, -1, 2 ** 31])(
+    'matches a BigInt evaluation for seed %i',
+    (seed) => {
+      const rng = new Mulberry32(seed);
+      const got = Array.from({ length: 1000 }, () => rng.next());
+      expect(got).toEqual(referenceSequence(seed, 1000));
+    },
+  );
 
   test('rand(n) is next() % n', () => {
     const a = new Mulberry32(7);
