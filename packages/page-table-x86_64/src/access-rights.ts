@@ -167,6 +167,15 @@ export function pkeyDeniedKeys(access: number, control: PagingControl): number {
 }
 
 /**
+ * The read side of {@link PagingRights}: its tables and the control state they
+ * were computed for (what `PageWalker.rights` exposes).
+ */
+export type PagingRightsView = Pick<
+  PagingRights,
+  'decide' | 'pkDeny' | 'pkCode' | 'base' | 'tlbHit' | 'control'
+>;
+
+/**
  * Precomputed decisions for one PagingControl: `decide[rights << 5 | access]` is the
  * error code (0 = allowed; -1 = invalid access value), `pkDeny[access]` the keys
  * PKRU denies, `pkCode[access]` the error code of such a denial, `base[access]`

@@ -209,6 +209,11 @@ describe('chunk walks', () => {
     pt.walker.setPkru(2 << 6); // WD for key 3
     expect(pt.translate(va + 9, Access.USER_WRITE)).toBe(-1 - 0x27);
     expect(pt.translate(va + 9, Access.USER_READ)).toBe(0x10_0009);
+    expect(pt.walker.rights.control.pke).toBe(true);
+    // The walker's own masks follow setControl only: its tables are exposed
+    // without their setters, so they cannot be changed behind its back.
+    // @ts-expect-error PagingRightsView has no set()
+    void pt.walker.rights.set;
   });
 
   test('a walk from the hot chunk that meets an entry it must not follow as a table', () => {

@@ -1,5 +1,5 @@
 export { Access, checkAccess, isValidAccess } from './access.js';
-export type { PagingControl } from './access-rights.js';
+export type { PagingControl, PagingRightsView } from './access-rights.js';
 export {
   accessErrorBits,
   accessFaultCode,

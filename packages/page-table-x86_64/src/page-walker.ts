@@ -12,6 +12,7 @@ import {
   mergeControl,
   type PagingControl,
   PagingRights,
+  type PagingRightsView,
 } from './access-rights.js';
 import { TWO_32 } from './entry-codec.js';
 import { MAX_CHUNK_FRAME_BITS, type PageTableMemory } from './memory.js';
@@ -108,14 +109,21 @@ export class PageWalker {
   readonly maxPhysAddrBits: number = 52;
   /** Mask of entry address bits in the high dword (below MAXPHYADDR). */
   readonly hiAddrMask: number = 0xfffff;
-  /** Decision tables for the current control state. */
-  readonly rights: PagingRights;
+  /**
+   * Decision tables for the current control state, to read (a Tlb keeps
+   * references to them). Change the control registers with `setControl` and
+   * `setPkru`: the walker derives masks of its own from them, which a direct
+   * `PagingRights.set` would leave stale.
+   */
+  readonly rights: PagingRightsView;
 
   /** Level of the entry that caused the last page fault (diagnostics). */
   faultLevel = 0;
 
   // Reserved bits of a high dword, as an int32 (bit 31 is XD when EFER.NXE = 0).
   private hiRsvd = 0;
+  // `rights`, with its setters: only setControl and setPkru change it.
+  private readonly tables: PagingRights;
   // Rights.USER when CR4.PKE = 1, else 0: the protection-key check applies to
   // user-mode addresses only, and to none with PKE off (pkDeny is then all zero), so
   // `rights & pkUser` skips the pkDeny lookup when it cannot deny.
@@ -193,7 +201,8 @@ export class PageWalker {
     this.hiAddrMask = hiAddressMask(this.maxPhysAddrBits) | 0;
     this.hiRsvdAddr = hiReservedAddressMask(this.maxPhysAddrBits) | 0;
     const control = mergeControl(DEFAULT_CONTROL, options.control ?? {});
-    this.rights = new PagingRights(control);
+    this.tables = new PagingRights(control);
+    this.rights = this.tables;
     this.decide = this.rights.decide;
     this.pkDeny = this.rights.pkDeny;
     this.pkCode = this.rights.pkCode;
@@ -236,7 +245,7 @@ export class PageWalker {
    */
   setControl(patch: Partial<PagingControl>): void {
     const control = mergeControl(this.rights.control, patch);
-    this.rights.set(control);
+    this.tables.set(control);
     this.hiRsvd = this.reservedHiFor(control);
     this.hotHiCheck = this.hiRsvd | this.hiAddrMask | XD_HI;
     this.pkUser = control.pke ? 2 : 0;
@@ -244,7 +253,7 @@ export class PageWalker {
 
   /** WRPKRU: only the protection-key tables are recomputed. */
   setPkru(pkru: number): void {
-    this.rights.setPkru(pkru);
+    this.tables.setPkru(pkru);
   }
 
   private reservedHiFor(control: PagingControl): number {
