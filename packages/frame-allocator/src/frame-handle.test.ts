@@ -51,6 +51,7 @@ describe('FrameHandle', () => {
     frame.dispose();
     expect(a.usedFrames).toBe(0);
     expect(() => frame.keep()).toThrow(/already disposed or kept/);
+    expect(() => frame.keep()).toThrow(TypeError);
   });
 
   test('returns OUT_OF_MEMORY when the source is exhausted', () => {

@@ -39,11 +39,11 @@ export class FrameHandle implements Disposable {
 
   /**
    * Ends the handle's ownership without freeing and returns the pfn: the caller now
-   * owns the frame. Throws Error when the handle no longer owns it.
+   * owns the frame. Throws TypeError when the handle no longer owns it.
    */
   keep(): number {
     if (this.source === null) {
-      throw new Error(`keep(): frame ${this.pfn} was already disposed or kept`);
+      throw new TypeError(`keep(): frame ${this.pfn} was already disposed or kept`);
     }
     this.source = null;
     return this.pfn;

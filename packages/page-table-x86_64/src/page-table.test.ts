@@ -414,6 +414,7 @@ describe('walk, dump, destroy', () => {
     ]);
     expect(pt.destroyed).toBe(true);
     expect(() => pt.map(W, 0, K4, RWU)).toThrow(/destroy/);
+    expect(() => pt.map(W, 0, K4, RWU)).toThrow(TypeError);
     expect(() => pt.rootPfn).toThrow(/destroy/);
     expect(() => pt.translate(W, 4)).toThrow(RangeError);
     pt.destroy(); // idempotent

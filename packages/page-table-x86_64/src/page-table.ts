@@ -1416,7 +1416,8 @@ export class PageTable {
 
   /**
    * Frees every table frame, root included (leaf frames are the caller's; each leaf
-   * still mapped is reported to options.onLeaf). The table is unusable afterwards.
+   * still mapped is reported to options.onLeaf). The table is unusable afterwards:
+   * the methods that need its tables throw TypeError.
    */
   destroy(options?: DestroyOptions): void {
     if (this.root < 0) return;
@@ -1553,7 +1554,7 @@ export class PageTable {
   // ------------------------------------------------------------------ internals
 
   private live(): void {
-    if (this.root < 0) throw new Error('PageTable used after destroy()');
+    if (this.root < 0) throw new TypeError('PageTable used after destroy()');
   }
 
   private checkRegion(va: number, size: number): void {
