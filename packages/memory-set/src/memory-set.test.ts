@@ -209,6 +209,11 @@ describe.each(harnesses.map((make) => [make().name, make] as const))(
       expectLayout(set, h, 'RWWw..WR....');
       expect(set.protect(pg(9), 3 * P, R)).toBe(OK);
       expectLayout(set, h, 'RWWw..WR....');
+      // A bad update is refused before anything, over a hole as over areas.
+      expect(() => set.protect(pg(9), 3 * P, Number.NaN)).toThrow(TypeError);
+      expect(() => set.protect(pg(9), 3 * P, '3' as unknown as number)).toThrow(TypeError);
+      expect(() => set.protect(pg(0), 8 * P, null as unknown as number)).toThrow(TypeError);
+      expectLayout(set, h, 'RWWw..WR....');
     });
 
     test('with merging on, compatible neighbours become one area', () => {

@@ -242,10 +242,19 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
   /**
    * Changes the flags of the mapped parts of [start, start + size) (holes are
    * skipped), splitting areas across a bound. Areas whose flags would not
-   * change are left alone (no split).
+   * change are left alone (no split). `update` is checked before anything else,
+   * on a range without areas too (a function's answers when it is called).
    */
   protect(start: number, size: number, update: FlagsUpdate<F, MemoryArea<F, B>>): Result {
     this._checkRange(start, size);
+    // undefined is accepted like a function answering undefined: no area changes.
+    if (
+      typeof update !== 'function' &&
+      update !== undefined &&
+      (typeof update !== 'number' || Number.isNaN(update))
+    ) {
+      throw new TypeError(`flags must be a number or a function, got ${String(update)}`);
+    }
     const end = start + size;
     const total = this._collect(start, end);
     if (total === 1) return this._protectOne(start, end, update);
