@@ -15,8 +15,8 @@
 //
 // Documented exceptions: an object or callback parameter given a non-object (a
 // number where a node goes, null for an options bag, 5 as `visit`) may fail with
-// the engine's TypeError, and a primitive options bag reads as an empty one;
-// `next`/`prev` do not check that their node is in the tree (O(1) on purpose).
+// the engine's TypeError, and a primitive options bag reads as an empty one.
+// `next`/`prev` of a node in no tree or another tree throw RangeError.
 // Known: the backends allocate per page mapped, so they are called directly with
 // small ranges only.
 //
@@ -437,13 +437,21 @@ const TREE_CALLS: { readonly [K in Methods<AreaTree<AreaNode>>]: TreeCall } = {
     args: fc.tuple(nodeArg),
     nodes: [0],
     model: (f, [n]) =>
-      member(f, n) ? { valid: true, check: (r) => expectNode(r, neighbours(f, n)[0]) } : {},
+      member(f, n)
+        ? { valid: true, check: (r) => expectNode(r, neighbours(f, n)[0]) }
+        : n instanceof AreaNode
+          ? { valid: false }
+          : {},
   },
   next: {
     args: fc.tuple(nodeArg),
     nodes: [0],
     model: (f, [n]) =>
-      member(f, n) ? { valid: true, check: (r) => expectNode(r, neighbours(f, n)[1]) } : {},
+      member(f, n)
+        ? { valid: true, check: (r) => expectNode(r, neighbours(f, n)[1]) }
+        : n instanceof AreaNode
+          ? { valid: false }
+          : {},
   },
   has: {
     args: fc.tuple(nodeArg),
@@ -926,6 +934,7 @@ const SET_CALLS: { readonly [K in Methods<AnySet>]: SetCall } = {
     args: fc.tuple(fc.constantFrom<unknown>('member', 'member', 'detached', 5)),
     nodes: [0],
     check: (f, [a], out) => {
+      if (a === 'detached') expectThrew(out, true, 'next of a detached area');
       if (a !== 'member' || f.areas.length === 0) return;
       expectThrew(out, false, 'next');
       expect((out as { value?: AnyArea }).value?.start).toBe(f.areas[1]?.[0]);
@@ -935,6 +944,7 @@ const SET_CALLS: { readonly [K in Methods<AnySet>]: SetCall } = {
     args: fc.tuple(fc.constantFrom<unknown>('member', 'member', 'detached', 5)),
     nodes: [0],
     check: (f, [a], out) => {
+      if (a === 'detached') expectThrew(out, true, 'prev of a detached area');
       if (a !== 'member' || f.areas.length === 0) return;
       expectThrew(out, false, 'prev');
       expect((out as { value?: AnyArea }).value).toBe(undefined);

@@ -149,12 +149,12 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     return this._tree.last();
   }
 
-  /** The area after `area` (which must be in this set). O(1). */
+  /** The area after `area` (which must be in this set: RangeError otherwise). O(log B). */
   next(area: MemoryArea<F, B>): MemoryArea<F, B> | undefined {
     return this._tree.next(area);
   }
 
-  /** The area before `area` (which must be in this set). O(1). */
+  /** The area before `area` (which must be in this set: RangeError otherwise). O(log B). */
   prev(area: MemoryArea<F, B>): MemoryArea<F, B> | undefined {
     return this._tree.prev(area);
   }
