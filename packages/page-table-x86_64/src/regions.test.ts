@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { Access } from './access.js';
 import type { PageTableMemory } from './memory.js';
@@ -333,5 +334,95 @@ describe('clone (fork)', () => {
     expect(calls).toBe(0);
     expect(frames.inUse).toBe(inUse);
     expect(snapshotTables(memory, pt.rootPfn, 4)).toEqual(before);
+  });
+});
+
+describe('mapRegion table planning', () => {
+  // Builds a table with the same earlier maps each time, so that two tables differ
+  // only in their frame source.
+  function prepared(pre: readonly (readonly [number, number, boolean])[], frames: CountingFrames) {
+    const memory = new MapMemory();
+    const pt = new PageTable({ memory, frames });
+    for (const [va, size, huge] of pre) pt.mapRegion(va, va, size, RWU, { huge });
+    return { memory, pt };
+  }
+
+  test('asks for exactly the tables it then uses, beside existing tables and under fresh ones', () => {
+    // Small regions anywhere in a 64 GiB window (4 KiB leaves, or huge ones where
+    // they fit), and big ones whose pa keeps va's 2 MiB alignment (huge leaves in
+    // the middle, so that the leaves written stay few).
+    const va = fc
+      .integer({ min: 0, max: 16 * 1024 * 1024 - 1 })
+      .map((p) => 0x10_0000_0000 + p * K4);
+    const small = fc.tuple(
+      va,
+      fc.integer({ min: 1, max: 1024 }).map((p) => p * K4),
+      fc.boolean(),
+      fc.constantFrom(0, K4, M2, G1),
+    );
+    const big = fc.tuple(
+      fc.oneof(
+        va,
+        fc.integer({ min: 0, max: 63 }).map((g) => 0x10_0000_0000 + g * G1),
+      ),
+      fc.constantFrom(8 * M2, G1, G1 + 2 * M2, 2 * G1 - K4, 3 * G1),
+      fc.constant(true),
+      fc.constantFrom(0, M2, G1),
+    );
+    const region = fc.oneof(small, big);
+    fc.assert(
+      fc.property(fc.array(region, { maxLength: 4 }), region, (pre, [va, size, huge, paShift]) => {
+        const pa = va + paShift;
+        const maps = pre.map(([v, n, h]) => [v, n, h] as const);
+        const first = new CountingFrames();
+        const a = prepared(maps, first);
+        const before = first.inUse;
+        const r = a.pt.mapRegion(va, pa, size, RWU, { huge });
+        if (r !== OK) return; // overlaps an earlier map: nothing to count
+        const used = first.inUse - before;
+        if (used > 0) {
+          // One table fewer than it used: OUT_OF_MEMORY, nothing changed.
+          const short = new CountingFrames();
+          const b = prepared(maps, short);
+          const snap = snapshotTables(b.memory, b.pt.rootPfn, 4);
+          const inUse = short.inUse;
+          short.failAt = used;
+          short.allocations = 0;
+          expect(b.pt.mapRegion(va, pa, size, RWU, { huge })).toBe(OUT_OF_MEMORY);
+          expect(snapshotTables(b.memory, b.pt.rootPfn, 4)).toEqual(snap);
+          expect(short.inUse).toBe(inUse);
+        }
+        // Exactly the tables it used: the map succeeds and leaves the same leaves.
+        const exact = new CountingFrames();
+        const c = prepared(maps, exact);
+        exact.failAt = used + 1;
+        exact.allocations = 0;
+        expect(c.pt.mapRegion(va, pa, size, RWU, { huge })).toBe(OK);
+        expect(leaves(c.pt)).toEqual(leaves(a.pt));
+        c.pt.checkInvariants();
+      }),
+      { numRuns: 150, seed: 4242 },
+    );
+  });
+
+  test('a region of 2^47 bytes (4-level) or 2^52 (5-level) answers OUT_OF_MEMORY without visiting every missing table', () => {
+    // Planning counts the tables under an entry covered whole once for all such
+    // entries; visiting each (2^26 page-directory entries for 2^47 bytes, 2^31 for
+    // 2^52) took seconds, or minutes, before the first frame was asked for.
+    for (const [levels, size] of [
+      [4, 2 ** 47],
+      [5, 2 ** 52],
+    ] as const) {
+      const memory = new MapMemory();
+      const frames = new CountingFrames();
+      const pt = new PageTable({ memory, frames, levels });
+      const snap = snapshotTables(memory, pt.rootPfn, levels);
+      frames.failAt = 1000;
+      frames.allocations = 0;
+      expect(pt.mapRegion(0, 0, size, RWU)).toBe(OUT_OF_MEMORY);
+      expect(snapshotTables(memory, pt.rootPfn, levels)).toEqual(snap);
+      expect(frames.inUse).toBe(1);
+      expect(pt.tableCount).toBe(1);
+    }
   });
 });
