@@ -680,15 +680,7 @@ export class AreaTree<N extends AreaNode = AreaNode> {
    * keeps [node.start, at) and the detached `upper` gets [at, end).
    */
   _splitNode(node: N, at: number, end: number, upper: N): void {
-    const leaf = node._treeLeaf;
-    const slot = this._findSlot(node);
-    const upperBounds = upper as WritableBounds;
-    upperBounds.start = at;
-    upperBounds.end = end;
-    (node as WritableBounds).end = at;
-    this._lk[(leaf * this._ls + LEAF_HEAD + 2 * slot + 1) | 0] = at;
-    this._place(leaf, slot + 1, upper, at, end);
-    if (this._li[(leaf * this._ls) << 1] > this._cap) this._splitLeaf(leaf, slot + 1);
+    this._splitAt(node, node._treeLeaf, this._findSlot(node), at, end, upper);
   }
 
   /**
