@@ -1,36 +1,6 @@
-// Instruction counts per operation for the `page-table` workload's phases, for
-// `valgrind --tool=cachegrind`: a count does not move with the load of a shared
-// machine the way wall-clock time does. One process runs one phase N times after
-// three full warm-up cycles of the workload (every hot function optimised, no
-// compilation left in the measured part); the count per operation is the
-// difference between two runs with different N, divided by the difference in
-// operations. `--predictable` matters: without it the warm-up's count moves by up
-// to ~10^8 instructions from run to run (heuristics that read the clock), which
-// swamps a difference of a few per operation; with it two runs agree within ~10^3.
-// From the repository root (bundle first: tsx under valgrind is slow):
-//
-//   cd packages/page-table-x86_64 && ../../node_modules/.bin/esbuild bench/instructions.ts \
-//     --bundle --format=esm --platform=node --conditions=source --outfile=/tmp/ir.mjs
-//   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-//     node --single-threaded --predictable /tmp/ir.mjs "$@" 2>&1 | grep 'I *refs'; }
-//   ir translate 500000; ir translate 1000000     # difference / 500,000
-//   ir map+unmap 2; ir map+unmap 6                # difference / (4 * 262,144)
-//
-// Phases (N is the repeat count, or the number of translations for `translate`):
-//   map+unmap               262,144 map() then 262,144 unmap() (freeing tables), per page
-//   map+unmapRegion         262,144 map() then one unmapRegion(), per page
-//   mapRegion+unmapRegion   the region operations alone, per page
-//   mapRegion+unmap         one mapRegion() then 262,144 unmap(), per page
-//   map-2m                  512 2 MiB map() then one unmapRegion(), per 2 MiB page
-//   map-2m+unmap            512 2 MiB map() then 512 unmap(), per 2 MiB page
-//   unmapRegion-empty       unmapRegion() of the workload's 1 GiB, already empty, per call
-//   translate               walker translations of the workload's addresses
-// map() alone is (map+unmapRegion) - (mapRegion+unmapRegion) + mapRegion, and so on:
-// the differences between phases sharing a region operation are exact.
-
-import { Mulberry32 } from '@vmem/bench-kit';
-import { Access, newLeaf, OK, PageTable, type PageTableFrameSource, PTE } from '../src/index.js';
+import { Access, newLeaf, OK, PageTable, PTE } from '../src/index.js';
 import { ChunkedMemory } from '../src/test-support/chunked-memory.js';
+import { BumpFrames, workloadAddresses } from './workload.js';
 
 const W = 0x1_0000_0000;
 const PAGES = 262_144;
@@ -38,27 +8,7 @@ const TRANSLATIONS = 1_000_000;
 const PA_BASE = 0x40_0000_0000;
 const FLAGS = PTE.PRESENT | PTE.WRITABLE | PTE.USER;
 
-class BumpFrames implements PageTableFrameSource {
-  private next = 1;
-  private readonly freed: number[] = [];
-  allocate(): number {
-    const f = this.freed.pop();
-    return f === undefined ? this.next++ : f;
-  }
-  free(pfn: number): void {
-    this.freed.push(pfn);
-  }
-}
-
-const addresses = new Float64Array(TRANSLATIONS);
-{
-  const rng = new Mulberry32(2);
-  for (let i = 0; i < TRANSLATIONS; i++) {
-    const page = rng.rand(PAGES);
-    const offset = rng.rand(4096);
-    addresses[i] = W + page * 4096 + offset;
-  }
-}
+const addresses = workloadAddresses(W, PAGES, TRANSLATIONS);
 
 // The loops take the first addresses and the flags as arguments and test success
 // by identity, as bench/page-table.ts does (see there).

@@ -13,17 +13,10 @@
 // ns/op is wall-clock time (bench-kit nowNs). `cpu=` after it is the process's user
 // CPU time per op: it stays meaningful when other processes share the machine.
 
-import { formatLine, Mulberry32, median, nowNs } from '@vmem/bench-kit';
-import {
-  Access,
-  newLeaf,
-  OK,
-  PageTable,
-  type PageTableFrameSource,
-  PTE,
-  Tlb,
-} from '../src/index.js';
+import { formatLine, median, nowNs } from '@vmem/bench-kit';
+import { Access, newLeaf, OK, PageTable, PTE, Tlb } from '../src/index.js';
 import { ChunkedMemory } from '../src/test-support/chunked-memory.js';
+import { BumpFrames, workloadAddresses } from './workload.js';
 
 const W = 0x1_0000_0000;
 const PAGES = 262_144;
@@ -33,31 +26,7 @@ const FLAGS = PTE.PRESENT | PTE.WRITABLE | PTE.USER;
 const RUNS = 5;
 const MAP_2M_REPEATS = 50;
 
-/** Bump allocator with a free stack, counting frames in use. */
-class BumpFrames implements PageTableFrameSource {
-  private next = 1;
-  private readonly freed: number[] = [];
-  inUse = 0;
-  allocate(): number {
-    this.inUse++;
-    const f = this.freed.pop();
-    return f === undefined ? this.next++ : f;
-  }
-  free(pfn: number): void {
-    this.inUse--;
-    this.freed.push(pfn);
-  }
-}
-
-const addresses = new Float64Array(TRANSLATIONS);
-{
-  const rng = new Mulberry32(2);
-  for (let i = 0; i < TRANSLATIONS; i++) {
-    const page = rng.rand(PAGES);
-    const offset = rng.rand(4096);
-    addresses[i] = W + page * 4096 + offset;
-  }
-}
+const addresses = workloadAddresses(W, PAGES, TRANSLATIONS);
 
 let sink = 0;
 
