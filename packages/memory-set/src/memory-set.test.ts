@@ -133,6 +133,20 @@ function expectLayout(set: AnySet, h: Harness, drawing: string): void {
   expect(renderPages(h.flagsAt, BASE, drawing.length)).toBe(drawing.toLowerCase());
 }
 
+// The set's areas (in pages from BASE) are the model's, merged when the set merges.
+function expectModel(set: AnySet, h: Harness, model: PageModel, merge: boolean): void {
+  const want = merge ? model.mergedAreas() : model.areas();
+  expect(
+    [...set].map((a) => ({
+      start: (a.start - BASE) / P,
+      end: (a.end - BASE) / P,
+      flags: a.flags,
+    })),
+  ).toEqual(want);
+  set.checkInvariants();
+  h.check(set);
+}
+
 describe.each(harnesses.map((make) => [make().name, make] as const))(
   'MemorySet over %s',
   (_, make) => {
@@ -299,16 +313,7 @@ describe.each(harnesses.map((make) => [make().name, make] as const))(
               }
               expect(got).toBe(want);
             }
-            const want = merge ? model.mergedAreas() : model.areas();
-            expect(
-              [...set].map((a) => ({
-                start: (a.start - BASE) / P,
-                end: (a.end - BASE) / P,
-                flags: a.flags,
-              })),
-            ).toEqual(want);
-            set.checkInvariants();
-            h.check(set);
+            expectModel(set, h, model, merge);
           }
           expect(set.clear()).toBe(OK);
           expect(set.size).toBe(0);
@@ -356,16 +361,7 @@ describe.each(harnesses.map((make) => [make().name, make] as const))(
             }
           }
           if (step % 500 === 499) {
-            const want = merge ? model.mergedAreas() : model.areas();
-            expect(
-              [...set].map((a) => ({
-                start: (a.start - BASE) / P,
-                end: (a.end - BASE) / P,
-                flags: a.flags,
-              })),
-            ).toEqual(want);
-            set.checkInvariants();
-            h.check(set);
+            expectModel(set, h, model, merge);
           }
         }
         expect(set.size).toBeGreaterThan(300);
