@@ -983,6 +983,13 @@ export class MmStruct {
     this.statAccount(newFlags, pages);
     if (newFlags & VM.LOCKED) this.lockedVm += pages;
     this.changeProtection(start, end, newFlags);
+    // A private VM_LOCKED area becoming writable breaks COW at once, so that
+    // locked memory never takes a fault: its pages become anonymous copies and
+    // the area gets an anon_vma, which keeps its VM_ACCOUNT through a later
+    // mprotect back to read-only (and so decides merges maps cannot show).
+    if ((oldFlags & (VM.WRITE | VM.SHARED | VM.LOCKED)) === VM.LOCKED && newFlags & VM.WRITE) {
+      this.populate(start, end);
+    }
     return result;
   }
 

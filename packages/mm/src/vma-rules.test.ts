@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { MAP, PROT } from './linux-abi.js';
 import { MemoryFile } from './mm-file.js';
 import { renderMaps } from './proc-maps.js';
+import { smapsOf } from './smaps.js';
 import { draw, newMm, ok } from './test-support/drawing.js';
 
 const P = 4096;
@@ -92,6 +93,26 @@ describe('mprotect (mm/mprotect.c)', () => {
     ok(touched.mprotect(W + P, P, R));
     ok(touched.mmap(W + 2 * P, P, R, FIXED, null));
     expect(draw(touched, W, 3)).toBe('ABC');
+  });
+
+  test('a private MAP_LOCKED mapping made writable is populated at once (COW broken): it keeps VM_ACCOUNT', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, 3 * P, R, FIXED | MAP.LOCKED, null));
+    expect(smapsOf(mm, mm.vmas.findContaining(W)!).anonymous).toBe(0);
+    ok(mm.mprotect(W + P, P, RW));
+    expect(draw(mm, W, 3)).toBe('ABC');
+    // The page is an anonymous copy before any write, and the area has an anon_vma...
+    expect(smapsOf(mm, mm.vmas.findContaining(W + P)!).anonymous).toBe(P);
+    // ...so back to read-only it keeps VM_ACCOUNT and stays apart from its neighbours.
+    ok(mm.mprotect(W + P, P, R));
+    expect(draw(mm, W, 3)).toBe('ABC');
+    // Without MAP_LOCKED nothing is populated: the untouched piece loses VM_ACCOUNT and merges back.
+    const plain = newMm().mm;
+    ok(plain.mmap(W, 3 * P, R, FIXED, null));
+    ok(plain.mprotect(W + P, P, RW));
+    expect(smapsOf(plain, plain.vmas.findContaining(W + P)!).anonymous).toBe(0);
+    ok(plain.mprotect(W + P, P, R));
+    expect(draw(plain, W, 3)).toBe('AAA');
   });
 
   test('a hole stops it with ENOMEM after the mappings before the hole changed', () => {
