@@ -1397,6 +1397,12 @@ export class MmStruct {
       case MADV.GUARD_INSTALL:
         if (vma.flags & (VM_SPECIAL | VM.LOCKED) || vma.special !== null)
           return errnoResult('EINVAL');
+        // mm/madvise.c: madvise_guard_install — guard markers are page-table entries, so an
+        // anonymous VMA gets an anon_vma for the whole VMA (anon_vma_prepare), as a first
+        // write would: it then merges and moves (mremap keeps its pgoff) like a touched one.
+        // File and shared mappings get none (vma_is_anonymous is false). Its other mark,
+        // VM_MAYBE_GUARD, is ignored by merges and only shows in smaps, so it is not kept.
+        if (vma.isAnonymous) this.anonVmaPrepare(vma);
         this.zapPages(vma, start, end);
         for (let va = start; va < end; va += PAGE) this.guardPages.add(va);
         return end;

@@ -1,7 +1,7 @@
 // Scenario tests of the Linux rules mm mirrors, one rule per test, with drawings
 // of the address space (see test-support/drawing.ts): a letter per VMA.
 import { describe, expect, test } from 'vitest';
-import { MAP, PROT } from './linux-abi.js';
+import { MADV, MAP, PROT } from './linux-abi.js';
 import { MemoryFile } from './mm-file.js';
 import { renderMaps } from './proc-maps.js';
 import { smapsOf } from './smaps.js';
@@ -343,6 +343,50 @@ describe('mremap', () => {
     ok(fresh.mmap(W + 2 * P, P, RW, FIXED, null));
     ok(fresh.mremap(W + 2 * P, P, P, 3, W + P)); // untouched: takes the new pgoff, merges
     expect(draw(fresh, W, 3)).toBe('AA ');
+  });
+});
+
+describe('madvise (mm/madvise.c)', () => {
+  // Linux 6.18's madvise_guard_install gives an anonymous VMA an anon_vma (the guard
+  // markers are page-table entries, and fork copies those only for a VMA with one),
+  // so a guarded VMA merges, and moves, like one whose pages were touched.
+  test('MADV_GUARD_INSTALL gives an anonymous VMA an anon_vma: it no longer merges with a touched neighbour', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W, 4 * P, RW, FIXED, null));
+    ok(mm.madvise(W + 2 * P, 2 * P, MADV.RANDOM));
+    expect(draw(mm, W, 4)).toBe('AABB');
+    ok(mm.madvise(W + 3 * P, P, MADV.GUARD_INSTALL)); // B gets an anon_vma (A has none to share)
+    expect(mm.write(W, 1n)).toBeNull(); // A gets its own: B's flags differ (anon_vma_compatible)
+    ok(mm.madvise(W + 2 * P, 2 * P, MADV.NORMAL));
+    expect(draw(mm, W, 4)).toBe('AABB'); // same flags, different anon_vmas
+    const { mm: unguarded } = newMm();
+    ok(unguarded.mmap(W, 4 * P, RW, FIXED, null));
+    ok(unguarded.madvise(W + 2 * P, 2 * P, MADV.RANDOM));
+    expect(unguarded.write(W, 1n)).toBeNull();
+    ok(unguarded.madvise(W + 2 * P, 2 * P, MADV.NORMAL));
+    expect(draw(unguarded, W, 4)).toBe('AAAA');
+  });
+
+  test('a guarded anonymous VMA moved by mremap keeps its pgoff, so a new mapping beside it stays apart', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(W + 8 * P, 2 * P, R, FIXED, null));
+    ok(mm.madvise(W + 9 * P, P, MADV.GUARD_INSTALL));
+    ok(mm.mremap(W + 8 * P, 2 * P, 2 * P, 3, W + 2 * P)); // MAYMOVE|FIXED
+    ok(mm.mmap(W, 2 * P, R, FIXED, null));
+    expect(draw(mm, W, 4)).toBe('AABB');
+  });
+
+  test('MADV_GUARD_INSTALL on a file or shared mapping gives it no anon_vma (it is not anonymous)', () => {
+    for (const flags of [MAP.PRIVATE, MAP.SHARED]) {
+      const { mm } = newMm();
+      const file = new MemoryFile({ path: '/f', dev: 'fe:00', ino: 7, size: 4 * P });
+      ok(mm.mmap(W, 4 * P, RW, flags | MAP.FIXED, file, 0));
+      ok(mm.madvise(W + 2 * P, 2 * P, MADV.RANDOM));
+      ok(mm.madvise(W + 3 * P, P, MADV.GUARD_INSTALL));
+      expect(mm.write(W, 1n)).toBeNull();
+      ok(mm.madvise(W + 2 * P, 2 * P, MADV.NORMAL));
+      expect(draw(mm, W, 4)).toBe('AAAA');
+    }
   });
 });
 
