@@ -1675,7 +1675,7 @@ export class MmStruct {
     return null;
   }
 
-  /** mm/mmap.c: expand_downwards — grow a grows-down VMA to `address` on a fault below it. */
+  /** mm/vma.c: expand_downwards — grow a grows-down VMA to `address` on a fault below it. */
   private expandDownwards(vma: VmArea, address: number): boolean {
     if (!(vma.flags & VM.GROWSDOWN)) return false;
     if (address < this.layout.mmapMinAddr) return false;
@@ -1690,6 +1690,11 @@ export class MmStruct {
       return false;
     }
     if (prev !== undefined && prev.end > address) return false;
+    // The anon_vma comes before any check of the growth itself, so a fault that
+    // passes the guard gap but then fails (too far below: past RLIMIT_STACK or
+    // vm_pgoff) still leaves the VMA with an anon_vma: it keeps its pgoff when
+    // moved and merges like a touched VMA.
+    this.anonVmaPrepare(vma);
     const size = vma.end - address;
     const grow = (vma.start - address) / PAGE;
     if (grow > vma.pgoff) return false;
@@ -1703,7 +1708,6 @@ export class MmStruct {
     ) {
       return false;
     }
-    this.anonVmaPrepare(vma);
     this.vmas.setBounds(vma, address, vma.end);
     vma.pgoff -= grow;
     this.statAccount(vma.flags, grow);

@@ -403,6 +403,29 @@ describe('madvise (mm/madvise.c)', () => {
 });
 
 describe('faults', () => {
+  test('a fault too far below a grows-down mapping fails but leaves it an anon_vma (expand_downwards)', () => {
+    // mm/vma.c: expand_downwards prepares the anon_vma after the guard-gap check
+    // and before the growth is measured against RLIMIT_STACK: the fault fails,
+    // the VMA stays as it was, but from now on it behaves as touched.
+    const G = W + 0x200_0000; // 32 MiB above W: nothing below within reach
+    const X = W + 0x400_0000;
+    const GD = FIXED | MAP.GROWSDOWN;
+    const moveAndExtend = (fault: boolean): string => {
+      const { mm } = newMm();
+      ok(mm.mmap(G, P, RW, GD, null));
+      if (fault) {
+        // 16 MiB below: past the 8 MiB stack limit
+        expect(mm.write(G - 0x100_0000, 1n)).toEqual({ signal: 'SIGSEGV', code: 'SEGV_MAPERR' });
+      }
+      expect(draw(mm, G - P, 2)).toBe(' A');
+      ok(mm.mremap(G, P, P, 3, X)); // MAYMOVE|FIXED
+      ok(mm.mmap(X + P, P, RW, GD, null));
+      return draw(mm, X, 2);
+    };
+    expect(moveAndExtend(false)).toBe('AA'); // untouched: takes the new pgoff, merges
+    expect(moveAndExtend(true)).toBe('AB'); // an anon_vma: keeps its old pgoff
+  });
+
   test('SEGV_MAPERR where nothing is mapped, SEGV_ACCERR where the mapping forbids it', () => {
     const { mm } = newMm();
     ok(mm.mmap(W, P, R, FIXED, null));
