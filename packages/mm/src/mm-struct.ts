@@ -1651,13 +1651,17 @@ export class MmStruct {
       }
       return null;
     }
+    const cow = write && !(vma.flags & VM.SHARED);
+    // mm/memory.c: do_cow_fault prepares the anon_vma (vmf_anon_prepare) before
+    // it reads the file page, so a private write past the end of the file gets
+    // SIGBUS yet leaves the VMA an anon_vma (it then merges like a touched VMA).
+    if (cow) this.anonVmaPrepare(vma);
     const pgoff = vma.pgoff + (page - vma.start) / PAGE;
     if (pgoff * PAGE >= vma.file.size) return FAULTS.BUS_ADRERR;
     const cached = this.pageCache.get(vma.file, pgoff);
     if (cached < 0) return OOM_FAULT;
-    if (write && !(vma.flags & VM.SHARED)) {
+    if (cow) {
       // do_cow_fault: a private copy of the file page.
-      this.anonVmaPrepare(vma);
       const pfn = this.frames.allocate();
       if (typeof pfn !== 'number') return OOM_FAULT;
       this.memory.frameBytes(pfn).set(this.memory.frameBytes(cached));

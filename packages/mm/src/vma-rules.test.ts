@@ -461,6 +461,26 @@ describe('faults', () => {
     expect(mm.read(priv)).toEqual({ signal: 'SIGBUS', code: 'BUS_ADRERR' }); // even the private copy
   });
 
+  test('a private write past the end of the file gets SIGBUS but leaves an anon_vma (do_cow_fault)', () => {
+    // mm/memory.c: do_cow_fault prepares the anon_vma before reading the file
+    // page, so the failed write makes C "touched": its anon_vma differs from A's.
+    const mprotectMiddleBack = (sigbus: boolean): string => {
+      const { mm } = newMm();
+      const file = new MemoryFile({ path: '/f', dev: 'fe:00', ino: 8, size: 100 });
+      ok(mm.mmap(W, 3 * P, RW, MAP.PRIVATE | MAP.FIXED, file, 0));
+      ok(mm.mprotect(W + P, P, R));
+      if (sigbus) {
+        expect(mm.write(W + 2 * P, 1n)).toEqual({ signal: 'SIGBUS', code: 'BUS_ADRERR' });
+      }
+      expect(mm.write(W, 1n)).toBeNull(); // A: a private copy, its own anon_vma
+      expect(draw(mm, W, 3)).toBe('ABC');
+      ok(mm.mprotect(W + P, P, RW));
+      return draw(mm, W, 3);
+    };
+    expect(mprotectMiddleBack(false)).toBe('AAA');
+    expect(mprotectMiddleBack(true)).toBe('AAB');
+  });
+
   test('tearing down returns every frame', () => {
     const { mm, frames } = newMm();
     const a = ok(mm.mmap(0, 8 * P, RW, ANON, null));
