@@ -4,8 +4,9 @@
 // `changeset version` rejects; lint runs this so that cannot land again.)
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const dir = new URL('../.changeset/', import.meta.url).pathname;
+const dir = fileURLToPath(new URL('../.changeset/', import.meta.url));
 const frontMatter = /^---\n(?:"@vmem\/[a-z0-9_-]+": (?:major|minor|patch)\n)+---\n\n\S/;
 let bad = 0;
 for (const name of readdirSync(dir).sort()) {
