@@ -14,8 +14,18 @@ export interface MmLayout {
   mmapBase: number;
   /** Bottom of the legacy (bottom-up) area, TASK_UNMAPPED_BASE. */
   mmapLegacyBase: number;
-  /** /proc/sys/vm/mmap_min_addr. */
+  /**
+   * /proc/sys/vm/mmap_min_addr (the kernel's dac_mmap_min_addr): MAP_FIXED
+   * below it needs CAP_SYS_RAWIO.
+   */
   mmapMinAddr: number;
+  /**
+   * CONFIG_LSM_MMAP_MIN_ADDR (65536 on x86 kernels built with SELinux, even
+   * when SELinux is not the active LSM; 0 without it). security/min_addr.c:
+   * the kernel's own mmap_min_addr is the larger of this and the sysctl; hint
+   * rounding, the free-area search and stack growth stop there.
+   */
+  lsmMmapMinAddr: number;
   /** Gap kept below a grows-down mapping (stack_guard_gap). */
   stackGuardGap: number;
   startBrk: number;
@@ -39,6 +49,7 @@ export const DEFAULT_LAYOUT: Readonly<MmLayout> = Object.freeze({
   mmapBase: 0x7fff_f7ff_f000,
   mmapLegacyBase: 0x2aaa_aaaa_b000,
   mmapMinAddr: 0x1_0000,
+  lsmMmapMinAddr: 0x1_0000,
   stackGuardGap: 0x10_0000,
   startBrk: 0,
   brk: 0,

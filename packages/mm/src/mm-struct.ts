@@ -157,6 +157,16 @@ export class MmStruct {
     this.pageCache.attach(this);
   }
 
+  /**
+   * security/min_addr.c: update_mmap_min_addr — the kernel's mmap_min_addr,
+   * the larger of the sysctl and CONFIG_LSM_MMAP_MIN_ADDR. The sysctl alone
+   * (dac_mmap_min_addr) only gates MAP_FIXED (cap_mmap_addr).
+   */
+  private get minAddr(): number {
+    const { mmapMinAddr, lsmMmapMinAddr } = this.layout;
+    return mmapMinAddr > lsmMmapMinAddr ? mmapMinAddr : lsmMmapMinAddr;
+  }
+
   /** The frame of the shared zero page, or -1 before the first read of untouched memory. */
   get zeroPagePfn(): number {
     return this.pageCache.zeroPagePfn;
@@ -415,7 +425,8 @@ export class MmStruct {
     alignOffset: number,
   ): number {
     const searchLength = length + alignMask;
-    if (lowLimit < this.layout.mmapMinAddr) lowLimit = this.layout.mmapMinAddr;
+    const minAddr = this.minAddr;
+    if (lowLimit < minAddr) lowLimit = minAddr;
     for (;;) {
       if (highLimit - 1 < lowLimit) return -1;
       const last = this.vmas.emptyAreaRev(lowLimit, highLimit - 1, searchLength);
@@ -449,7 +460,8 @@ export class MmStruct {
     alignOffset: number,
   ): number {
     const searchLength = length + alignMask;
-    if (lowLimit < this.layout.mmapMinAddr) lowLimit = this.layout.mmapMinAddr;
+    const minAddr = this.minAddr;
+    if (lowLimit < minAddr) lowLimit = minAddr;
     for (;;) {
       if (highLimit - 1 < lowLimit) return -1;
       const index = this.vmas.emptyArea(lowLimit, highLimit - 1, searchLength);
@@ -584,6 +596,7 @@ export class MmStruct {
     if (result > this.layout.taskSize - len) return OOM;
     if (pageOffset(result) !== 0) return errnoResult('EINVAL');
     // security/commoncap.c: cap_mmap_addr
+    // (the sysctl, dac_mmap_min_addr, not the LSM minimum)
     if (result < this.layout.mmapMinAddr && !this.layout.capSysRawio) return errnoResult('EPERM');
     return result;
   }
@@ -619,8 +632,8 @@ export class MmStruct {
     if (!(flags & MAP.FIXED)) {
       // round_hint_to_min
       a -= pageOffset(a);
-      if (a !== 0 && a < this.layout.mmapMinAddr)
-        a = Math.ceil(this.layout.mmapMinAddr / PAGE) * PAGE;
+      const minAddr = this.minAddr;
+      if (a !== 0 && a < minAddr) a = Math.ceil(minAddr / PAGE) * PAGE;
     }
     const alignedLen = pageAlignU64(len);
     if (isZero(alignedLen)) return OOM;
@@ -1682,7 +1695,7 @@ export class MmStruct {
   /** mm/vma.c: expand_downwards — grow a grows-down VMA to `address` on a fault below it. */
   private expandDownwards(vma: VmArea, address: number): boolean {
     if (!(vma.flags & VM.GROWSDOWN)) return false;
-    if (address < this.layout.mmapMinAddr) return false;
+    if (address < this.minAddr) return false;
     const prev = this.vmas.prev(vma);
     // The guard gap: an accessible mapping that does not grow down may not come within stack_guard_gap.
     if (

@@ -84,6 +84,8 @@ export class TraceReplayer {
           : computeMmapBase(taskSize, rlimits.stack, hexNumber(h.stack_guard_gap)),
         mmapLegacyBase: Math.ceil(Math.floor(taskSize / 3) / 4096) * 4096,
         mmapMinAddr: hexNumber(h.mmap_min_addr),
+        // The header gives the sysctl only; lsmMmapMinAddr keeps the default
+        // CONFIG_LSM_MMAP_MIN_ADDR (65536) of the recording kernels.
         stackGuardGap: hexNumber(h.stack_guard_gap),
         startBrk: hexNumber(h.start_brk),
         brk: hexNumber(h.brk),

@@ -294,6 +294,30 @@ describe('placement (get_unmapped_area)', () => {
     const placed = ok(mm.mmap(hint, P, RW, ANON, null));
     expect(placed).not.toBe(hint);
   });
+
+  test('with the sysctl mmap_min_addr below CONFIG_LSM_MMAP_MIN_ADDR, hints and searches stop at the larger one', () => {
+    // security/min_addr.c: the kernel's mmap_min_addr is the larger of the
+    // sysctl (4096 on the recording machine) and CONFIG_LSM_MMAP_MIN_ADDR
+    // (65536). Hint rounding, the free-area search and stack growth use that;
+    // only MAP_FIXED's permission check (cap_mmap_addr) uses the sysctl.
+    // Found by the ptrace trace of java -XX:+UseShenandoahGC op 140: a hint of
+    // 0x1000 was placed at 0x10000. Checked on Linux 6.18.
+    const min = 0x1_0000;
+    const { mm } = newMm({ mmapMinAddr: 0x1000, mmapBase: 2 * min });
+    expect(ok(mm.mmap(0x1000, 4 * P, 0, ANON, null))).toBe(min); // round_hint_to_min
+    ok(mm.munmap(min, 4 * P));
+    // The top-down gap [0x10000, 0x20000) is too small for 0x18000 bytes: the
+    // search may not use [0x1000, 0x10000), so it falls back to bottom-up.
+    expect(ok(mm.mmap(0, 0x1_8000, R, ANON, null))).toBe(mm.layout.mmapLegacyBase);
+    // MAP_FIXED between the two is allowed even without CAP_SYS_RAWIO.
+    expect(ok(mm.mmap(0x2000, P, R, FIXED, null))).toBe(0x2000);
+    expect(mm.mmap(0, P, R, FIXED, null)).toEqual({ errno: 'EPERM' });
+    ok(mm.munmap(0x2000, P)); // nothing within the stack guard gap
+    // A grows-down mapping may grow to mmap_min_addr, not below it.
+    ok(mm.mmap(min + 2 * P, P, RW, FIXED | MAP.GROWSDOWN, null));
+    expect(mm.write(min, 1n)).toBeNull();
+    expect(mm.write(min - P, 1n)).toEqual({ signal: 'SIGSEGV', code: 'SEGV_MAPERR' });
+  });
 });
 
 describe('brk', () => {
