@@ -2,8 +2,8 @@ export type { Errno, ErrnoResult } from './linux-abi.js';
 export { errnoResult, isErrno, LEGACY_MAP_MASK, MADV, MAP, MREMAP, PROT } from './linux-abi.js';
 export type { CountedFrameSource } from './machine-invariants.js';
 export { checkMachineInvariants } from './machine-invariants.js';
-export type { MemoryFileOptions, MmFile } from './mm-file.js';
-export { MemoryFile } from './mm-file.js';
+export type { FileArea, MemoryFileOptions, MmFile } from './mm-file.js';
+export { FILE_AREA, MemoryFile } from './mm-file.js';
 export type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 export type { MmLayout, Rlimits } from './mm-options.js';
 export {

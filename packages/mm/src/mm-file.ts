@@ -1,6 +1,28 @@
 import { PAGE_SIZE_4K } from '@vmem/memory-addr';
 
 /**
+ * Which get_unmapped_area a file's file_operations name: how mmap places it
+ * and, for a character device, what mapping it makes.
+ */
+export const FILE_AREA = {
+  /** thp_get_unmapped_area (regular files of ext4, xfs): a range that holds a whole 2 MiB block is 2 MiB-aligned. */
+  THP: 'thp',
+  /**
+   * shmem_get_unmapped_area (tmpfs files, memfd, shared anonymous memory):
+   * no alignment on a tmpfs mounted huge=never, the default.
+   */
+  SHMEM: 'shmem',
+  /**
+   * drivers/char/mem.c: /dev/zero. MAP_SHARED makes shared anonymous memory
+   * (shmem_zero_setup: maps then shows `/dev/zero (deleted)` on 00:01);
+   * MAP_PRIVATE is placed like a THP file and faults like anonymous memory
+   * (vma_set_anonymous), while maps still names /dev/zero.
+   */
+  ZERO: 'zero',
+} as const;
+export type FileArea = (typeof FILE_AREA)[keyof typeof FILE_AREA];
+
+/**
  * A file as the address space needs it: an identity (what maps prints), a size,
  * and page-granular content. Pages are read into and written from the caller's
  * 4 KiB buffer; bytes past the end of the file read as zero.
@@ -17,6 +39,8 @@ export interface MmFile {
   readonly writable: boolean;
   /** True once the file was unlinked: maps then prints ` (deleted)` after the path. */
   readonly deleted: boolean;
+  /** How mmap places it (FILE_AREA); absent: SHMEM on device 00:01, THP elsewhere. */
+  readonly area?: FileArea;
   /** Fill `dest` (4096 bytes) with page `pgoff` of the file (zeros past the end). */
   readPage(pgoff: number, dest: Uint8Array): void;
   /** Store `src` (4096 bytes) as page `pgoff`; bytes past the file's size are not kept. */
@@ -32,6 +56,8 @@ export interface MemoryFileOptions {
   writable?: boolean;
   /** Initial content: called once per page on first read, fills the 4096-byte page. */
   fill?: (pgoff: number, page: Uint8Array) => void;
+  /** How mmap places it (FILE_AREA); by default SHMEM on device 00:01, THP elsewhere. */
+  area?: FileArea;
 }
 
 /** An in-memory file: sparse pages, created on first access. */
@@ -41,6 +67,7 @@ export class MemoryFile implements MmFile {
   readonly ino: number;
   readonly readable: boolean;
   readonly writable: boolean;
+  readonly area: FileArea;
   deleted: boolean;
   private _size: number;
   private readonly pages = new Map<number, Uint8Array>();
@@ -66,6 +93,12 @@ export class MemoryFile implements MmFile {
     this.readable = options.readable ?? true;
     this.writable = options.writable ?? true;
     this.deleted = false;
+    const area = options.area ?? (this.dev === '00:01' ? FILE_AREA.SHMEM : FILE_AREA.THP);
+    if (!Object.values(FILE_AREA).includes(area))
+      throw new RangeError(
+        `area must be one of ${Object.values(FILE_AREA).join(', ')}, got ${area}`,
+      );
+    this.area = area;
     this.fill = options.fill;
     this.fillLimit = size;
   }

@@ -7,8 +7,8 @@ import {
   MREMAP,
   PROT,
 } from './linux-abi.js';
-import type { MmFile } from './mm-file.js';
-import { MemoryFile } from './mm-file.js';
+import type { FileArea, MmFile } from './mm-file.js';
+import { FILE_AREA, MemoryFile } from './mm-file.js';
 import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 import { DEFAULT_LAYOUT, DEFAULT_RLIMITS, type MmLayout, type Rlimits } from './mm-options.js';
 import { PageCache } from './page-cache.js';
@@ -163,8 +163,7 @@ export class MmStruct {
    * (dac_mmap_min_addr) only gates MAP_FIXED (cap_mmap_addr).
    */
   private get minAddr(): number {
-    const { mmapMinAddr, lsmMmapMinAddr } = this.layout;
-    return mmapMinAddr > lsmMmapMinAddr ? mmapMinAddr : lsmMmapMinAddr;
+    return Math.max(this.layout.mmapMinAddr, this.layout.lsmMmapMinAddr);
   }
 
   /** The frame of the shared zero page, or -1 before the first read of untouched memory. */
@@ -582,14 +581,22 @@ export class MmStruct {
     if (len > this.layout.taskSize) return OOM;
     let result: number;
     const shared = (flags & MAP.TYPE) === MAP.SHARED || (flags & MAP.TYPE) === MAP.SHARED_VALIDATE;
-    if (file !== null && isThpFile(file)) {
-      // Regular files on ext4 use thp_get_unmapped_area.
+    const area = file === null ? null : fileArea(file);
+    if (area === FILE_AREA.THP || (area === FILE_AREA.ZERO && !shared)) {
+      // Regular files on ext4 use thp_get_unmapped_area, and so does a private
+      // mapping of /dev/zero (drivers/char/mem.c: get_unmapped_area_zero).
       result = this.thpGetArea(addr, len, pgoff, flags, true);
       if (result === 0) result = this.getAreaTopdown(addr, len, pgoff, flags, true);
+    } else if (area === FILE_AREA.ZERO) {
+      // get_unmapped_area_zero: MAP_SHARED is placed as shared anonymous memory
+      // (shmem_get_unmapped_area without a file: no alignment).
+      result = this.getAreaTopdown(addr, len, 0, flags, false);
     } else if (file === null && !shared && !addr && len % PMD_SIZE === 0) {
       result = this.thpGetArea(addr, len, 0, flags, false);
       if (result === 0) result = this.getAreaTopdown(addr, len, 0, flags, false);
     } else {
+      // Anonymous memory, and shmem files (tmpfs, memfd):
+      // shmem_get_unmapped_area aligns nothing on a tmpfs mounted huge=never.
       result = this.getAreaTopdown(addr, len, file ? pgoff : 0, flags, file !== null);
     }
     if (result < 0) return OOM;
@@ -677,6 +684,9 @@ export class MmStruct {
       }
       if (!file.readable) return errnoResult('EACCES');
       if (vmFlags & VM.GROWSDOWN) return errnoResult('EINVAL');
+      // drivers/char/mem.c: mmap_zero — a shared mapping of /dev/zero becomes
+      // shared anonymous memory (shmem_zero_setup) and keeps its pgoff.
+      if (vmFlags & VM.SHARED && fileArea(file) === FILE_AREA.ZERO) file = null;
     } else {
       const type = flags & MAP.TYPE;
       if (type === MAP.SHARED) {
@@ -1647,7 +1657,8 @@ export class MmStruct {
       }
       return this.wpFault(vma, page, entry);
     }
-    if (vma.file === null) {
+    // A private mapping of /dev/zero is anonymous memory (mmap_zero: vma_set_anonymous).
+    if (vma.file === null || fileArea(vma.file) === FILE_AREA.ZERO) {
       if (!write) {
         const zero = this.pageCache.zeroPage();
         if (zero < 0) return OOM_FAULT;
@@ -2138,9 +2149,9 @@ function isDataMapping(flags: number): boolean {
   return (flags & (VM.WRITE | VM.SHARED | VM.GROWSDOWN)) === VM.WRITE;
 }
 
-/** Files whose filesystem places mappings THP-aligned (ext4 regular files; not shmem). */
-function isThpFile(file: MmFile): boolean {
-  return file.dev !== '00:01';
+/** How mmap places `file`: its FILE_AREA, or by default SHMEM on 00:01 and THP elsewhere. */
+function fileArea(file: MmFile): FileArea {
+  return file.area ?? (file.dev === '00:01' ? FILE_AREA.SHMEM : FILE_AREA.THP);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isErrno } from './linux-abi.js';
 import { type ParsedLine, parseMapsLine } from './maps-line.js';
-import { MemoryFile, type MmFile } from './mm-file.js';
+import { FILE_AREA, type FileArea, MemoryFile, type MmFile } from './mm-file.js';
 import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 import { computeMmapBase } from './mm-options.js';
 import { type Fault, MmStruct } from './mm-struct.js';
@@ -152,7 +152,7 @@ export class TraceReplayer {
                 );
               }
             };
-      file = new MemoryFile({ path, dev, ino, size, writable, fill });
+      file = new MemoryFile({ path, dev, ino, size, writable, fill, area: areaOf(path, dev) });
       this.files.set(key, file);
     }
     return file;
@@ -393,6 +393,18 @@ export class TraceReplayer {
 }
 
 /** Two adjacent VMAs that merge rules would join (same flags, file, contiguous pgoff, shared anon). */
+/**
+ * How mmap places a traced file, guessed from its name (a trace does not say
+ * which filesystem a file is on): /dev/zero is the character device, /dev/shm
+ * is tmpfs (POSIX shared memory), 00:01 is the kernel's internal shmem mount
+ * (memfd, shared anonymous memory); anything else is taken for ext4.
+ */
+function areaOf(path: string, dev: string): FileArea {
+  if (path === '/dev/zero') return FILE_AREA.ZERO;
+  if (dev === '00:01' || path.startsWith('/dev/shm/')) return FILE_AREA.SHMEM;
+  return FILE_AREA.THP;
+}
+
 function looksMergeable(a: VmArea, b: VmArea): boolean {
   return (
     a.end === b.start &&

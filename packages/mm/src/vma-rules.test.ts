@@ -2,7 +2,7 @@
 // of the address space (see test-support/drawing.ts): a letter per VMA.
 import { describe, expect, test } from 'vitest';
 import { MADV, MAP, PROT } from './linux-abi.js';
-import { MemoryFile } from './mm-file.js';
+import { FILE_AREA, MemoryFile } from './mm-file.js';
 import { renderMaps } from './proc-maps.js';
 import { smapsOf } from './smaps.js';
 import { draw, newMm, ok } from './test-support/drawing.js';
@@ -293,6 +293,48 @@ describe('placement (get_unmapped_area)', () => {
     const hint = top - 0x10_0000 - 4 * P - 2 * P;
     const placed = ok(mm.mmap(hint, P, RW, ANON, null));
     expect(placed).not.toBe(hint);
+  });
+
+  test('a tmpfs file is not THP-aligned (shmem_get_unmapped_area on a huge=never mount)', () => {
+    // Found by the ptrace trace of Python multiprocessing.shared_memory op 83:
+    // a 4 MiB /dev/shm file went right below mmap_base, where an ext4 file of
+    // the same size goes 2 MiB-aligned (thp_get_unmapped_area).
+    const M = 0x40_0000;
+    const top = 0x7fff_f7ff_f000;
+    const shm = new MemoryFile({
+      path: '/dev/shm/s',
+      dev: '00:1b',
+      ino: 12,
+      size: M,
+      area: FILE_AREA.SHMEM,
+    });
+    const ext4 = new MemoryFile({ path: '/f', dev: 'fe:00', ino: 13, size: M });
+    const { mm } = newMm();
+    expect(ok(mm.mmap(0, M, RW, MAP.SHARED, shm))).toBe(top - M);
+    expect(ok(mm.mmap(0, M, RW, MAP.SHARED, ext4)) % 0x20_0000).toBe(0);
+  });
+
+  test('/dev/zero: MAP_SHARED is shared anonymous memory, MAP_PRIVATE is anonymous but THP-placed and named', () => {
+    // drivers/char/mem.c: mmap_zero / get_unmapped_area_zero. Found by the
+    // ptrace trace of a Python program mapping /dev/zero (op 89).
+    const M = 0x40_0000;
+    const top = 0x7fff_f7ff_f000;
+    const zero = new MemoryFile({ path: '/dev/zero', dev: '00:06', ino: 4, area: FILE_AREA.ZERO });
+    const { mm } = newMm();
+    const s = ok(mm.mmap(0, M, RW, MAP.SHARED, zero));
+    expect(s).toBe(top - M); // shmem_get_unmapped_area: no alignment
+    expect(renderMaps(mm).at(-1)).toMatch(/ rw-s 00000000 00:01 \d+ +\/dev\/zero \(deleted\)$/);
+    const p = ok(mm.mmap(0, M, RW, MAP.PRIVATE, zero));
+    expect(p % 0x20_0000).toBe(0);
+    expect(renderMaps(mm)[0]).toMatch(/ rw-p 00000000 00:06 4 +\/dev\/zero$/);
+    // Anonymous memory: zeros, no SIGBUS past the (empty) file's end.
+    expect(mm.read(p + P)).toBe(0n);
+    expect(mm.write(p, 7n)).toBeNull();
+    expect(mm.read(p)).toBe(7n);
+    expect(mm.write(p + P, 8n)).toBeNull(); // the zero page read above is replaced
+    expect(mm.read(p + P)).toBe(8n);
+    expect(mm.read(s + P)).toBe(0n);
+    mm.checkInvariants();
   });
 
   test('with the sysctl mmap_min_addr below CONFIG_LSM_MMAP_MIN_ADDR, hints and searches stop at the larger one', () => {
