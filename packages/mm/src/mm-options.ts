@@ -15,6 +15,12 @@ export interface MmLayout {
   /** Bottom of the legacy (bottom-up) area, TASK_UNMAPPED_BASE. */
   mmapLegacyBase: number;
   /**
+   * MMF_TOPDOWN: unhinted mappings are searched top-down from mmapBase. False
+   * for the legacy layout (personality ADDR_COMPAT_LAYOUT, vm.legacy_va_layout):
+   * bottom-up from mmapLegacyBase (arch/x86/mm/mmap.c: arch_pick_mmap_layout).
+   */
+  topdown: boolean;
+  /**
    * /proc/sys/vm/mmap_min_addr (the kernel's dac_mmap_min_addr): MAP_FIXED
    * below it needs CAP_SYS_RAWIO.
    */
@@ -48,6 +54,7 @@ export const DEFAULT_LAYOUT: Readonly<MmLayout> = Object.freeze({
   taskSize: DEFAULT_TASK_SIZE,
   mmapBase: 0x7fff_f7ff_f000,
   mmapLegacyBase: 0x2aaa_aaaa_b000,
+  topdown: true,
   mmapMinAddr: 0x1_0000,
   lsmMmapMinAddr: 0x1_0000,
   stackGuardGap: 0x10_0000,

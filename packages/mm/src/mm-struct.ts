@@ -491,6 +491,22 @@ export class MmStruct {
     return addr > DEFAULT_MAP_WINDOW === addr + len > DEFAULT_MAP_WINDOW;
   }
 
+  /**
+   * mm/mmap.c: mm_get_unmapped_area — the layout's own search: top-down, or
+   * bottom-up in the legacy layout (MMF_TOPDOWN clear). -1 on failure.
+   */
+  private getAreaMm(
+    addr: number,
+    len: number,
+    pgoff: number,
+    flags: number,
+    hasFile: boolean,
+  ): number {
+    return this.layout.topdown
+      ? this.getAreaTopdown(addr, len, pgoff, flags, hasFile)
+      : this.getAreaBottomup(addr, len, pgoff, flags, hasFile);
+  }
+
   /** arch_get_unmapped_area_topdown (x86_64, no randomization), -1 on failure. */
   private getAreaTopdown(
     addr: number,
@@ -561,11 +577,13 @@ export class MmStruct {
     const offAlign = Math.ceil(off / PMD_SIZE) * PMD_SIZE;
     if (offEnd <= offAlign || offEnd - offAlign < PMD_SIZE) return 0;
     const lenPad = len + PMD_SIZE;
-    const ret = this.getAreaTopdown(addr, lenPad, pgoff, flags, hasFile);
+    const ret = this.getAreaMm(addr, lenPad, pgoff, flags, hasFile);
     if (ret < 0) return 0;
     if (ret === addr) return addr;
     const offSub = mod(off - ret, PMD_SIZE);
-    if (offSub === 0) return ret + PMD_SIZE;
+    // Top-down, an aligned start moves up by the padding so that the mapping
+    // ends at the top of the area found; bottom-up it stays where it is.
+    if (offSub === 0 && this.layout.topdown) return ret + PMD_SIZE;
     return ret + offSub;
   }
 
@@ -586,18 +604,18 @@ export class MmStruct {
       // Regular files on ext4 use thp_get_unmapped_area, and so does a private
       // mapping of /dev/zero (drivers/char/mem.c: get_unmapped_area_zero).
       result = this.thpGetArea(addr, len, pgoff, flags, true);
-      if (result === 0) result = this.getAreaTopdown(addr, len, pgoff, flags, true);
+      if (result === 0) result = this.getAreaMm(addr, len, pgoff, flags, true);
     } else if (area === FILE_AREA.ZERO) {
       // get_unmapped_area_zero: MAP_SHARED is placed as shared anonymous memory
       // (shmem_get_unmapped_area without a file: no alignment).
-      result = this.getAreaTopdown(addr, len, 0, flags, false);
+      result = this.getAreaMm(addr, len, 0, flags, false);
     } else if (file === null && !shared && !addr && len % PMD_SIZE === 0) {
       result = this.thpGetArea(addr, len, 0, flags, false);
-      if (result === 0) result = this.getAreaTopdown(addr, len, 0, flags, false);
+      if (result === 0) result = this.getAreaMm(addr, len, 0, flags, false);
     } else {
       // Anonymous memory, and shmem files (tmpfs, memfd):
       // shmem_get_unmapped_area aligns nothing on a tmpfs mounted huge=never.
-      result = this.getAreaTopdown(addr, len, file ? pgoff : 0, flags, file !== null);
+      result = this.getAreaMm(addr, len, file ? pgoff : 0, flags, file !== null);
     }
     if (result < 0) return OOM;
     if (result > this.layout.taskSize - len) return OOM;

@@ -72,6 +72,10 @@ export class TraceReplayer {
     };
     const stackLine = h.maps.map(parseMapsLine).find((l) => l.name === '[stack]');
     const privileged = h.uid === undefined || h.uid === 0;
+    // TASK_UNMAPPED_BASE without randomization.
+    const legacyBase = Math.ceil(Math.floor(taskSize / 3) / 4096) * 4096;
+    const topdownBase = computeMmapBase(taskSize, rlimits.stack, hexNumber(h.stack_guard_gap));
+    const mmapBase = h.mmap_base ? hexNumber(h.mmap_base) : topdownBase;
     this.mm = new MmStruct({
       frames: options.frames,
       memory: options.memory,
@@ -79,10 +83,12 @@ export class TraceReplayer {
       rlimits,
       layout: {
         taskSize,
-        mmapBase: h.mmap_base
-          ? hexNumber(h.mmap_base)
-          : computeMmapBase(taskSize, rlimits.stack, hexNumber(h.stack_guard_gap)),
-        mmapLegacyBase: Math.ceil(Math.floor(taskSize / 3) / 4096) * 4096,
+        mmapBase,
+        mmapLegacyBase: legacyBase,
+        // The recorder writes TASK_UNMAPPED_BASE as mmap_base for a process in
+        // the legacy layout (ADDR_COMPAT_LAYOUT), where the top-down base the
+        // stack limit gives would be elsewhere.
+        topdown: mmapBase !== legacyBase || mmapBase === topdownBase,
         mmapMinAddr: hexNumber(h.mmap_min_addr),
         // The header gives the sysctl only; lsmMmapMinAddr keeps the default
         // CONFIG_LSM_MMAP_MIN_ADDR (65536) of the recording kernels.

@@ -337,6 +337,20 @@ describe('placement (get_unmapped_area)', () => {
     mm.checkInvariants();
   });
 
+  test('the legacy layout (ADDR_COMPAT_LAYOUT) searches bottom-up from TASK_UNMAPPED_BASE', () => {
+    // arch/x86/mm/mmap.c: arch_pick_mmap_layout leaves MMF_TOPDOWN clear, so
+    // mm_get_unmapped_area is arch_get_unmapped_area. Found by the ptrace trace
+    // of `setarch x86_64 -L -R ls` op 1. __thp_get_unmapped_area rounds the
+    // padded area up to the alignment, without the top-down extra 2 MiB.
+    const { mm } = newMm({ topdown: false });
+    const base = mm.layout.mmapLegacyBase; // 0x2aaaaaaab000
+    expect(ok(mm.mmap(0, 2 * P, RW, ANON, null))).toBe(base);
+    expect(ok(mm.mmap(0, P, R, ANON, null))).toBe(base + 2 * P);
+    const huge = ok(mm.mmap(0, 0x20_0000, RW, ANON, null));
+    expect(huge).toBe(Math.ceil((base + 3 * P) / 0x20_0000) * 0x20_0000);
+    expect(ok(mm.mmap(0, P, R, ANON, null))).toBe(base + 3 * P); // the hole below it
+  });
+
   test('with the sysctl mmap_min_addr below CONFIG_LSM_MMAP_MIN_ADDR, hints and searches stop at the larger one', () => {
     // security/min_addr.c: the kernel's mmap_min_addr is the larger of the
     // sysctl (4096 on the recording machine) and CONFIG_LSM_MMAP_MIN_ADDR
