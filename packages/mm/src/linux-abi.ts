@@ -17,6 +17,8 @@ export const MAP = {
   SHARED: 0x01,
   PRIVATE: 0x02,
   SHARED_VALIDATE: 0x03,
+  /** Private anonymous memory the kernel may drop under pressure (vgetrandom state). */
+  DROPPABLE: 0x08,
   /** MAP_TYPE: the bits that select shared/private. */
   TYPE: 0x0f,
   FIXED: 0x10,

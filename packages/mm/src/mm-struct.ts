@@ -711,7 +711,15 @@ export class MmStruct {
         if (vmFlags & VM.GROWSDOWN) return errnoResult('EINVAL');
         pgoff = 0;
         vmFlags |= VM.SHARED | VM.MAYSHARE;
-      } else if (type === MAP.PRIVATE) {
+      } else if (type === MAP.PRIVATE || type === MAP.DROPPABLE) {
+        if (type === MAP.DROPPABLE) {
+          // mm/mmap.c: do_mmap — a droppable area may not be locked, hugetlb
+          // or a stack; it reserves nothing, and neither survives fork nor
+          // goes into core dumps.
+          if (flags & (MAP.LOCKED | MAP.HUGETLB) || vmFlags & VM.GROWSDOWN)
+            return errnoResult('EINVAL');
+          vmFlags |= VM.DROPPABLE | VM.NORESERVE | VM.WIPEONFORK | VM.DONTDUMP;
+        }
         pgoff = a / PAGE;
       } else {
         return errnoResult('EINVAL');
@@ -1388,13 +1396,15 @@ export class MmStruct {
         flags |= VM.WIPEONFORK;
         break;
       case MADV.KEEPONFORK:
+        if (flags & VM.DROPPABLE) return errnoResult('EINVAL');
         flags &= ~VM.WIPEONFORK;
         break;
       case MADV.DONTDUMP:
         flags |= VM.DONTDUMP;
         break;
       case MADV.DODUMP:
-        if (flags & VM_SPECIAL || vma.special !== null) return errnoResult('EINVAL');
+        if (flags & (VM_SPECIAL | VM.DROPPABLE) || vma.special !== null)
+          return errnoResult('EINVAL');
         flags &= ~VM.DONTDUMP;
         break;
       case MADV.HUGEPAGE:

@@ -35,6 +35,8 @@ export const VM = {
   HUGEPAGE: 0x1000000,
   NOHUGEPAGE: 0x2000000,
   MERGEABLE: 0x4000000,
+  /** MAP_DROPPABLE: pages may be dropped instead of swapped; never mlocked. */
+  DROPPABLE: 0x8000000,
 } as const;
 
 /** r/w/x: the access bits mprotect replaces. VM_ACCESS_FLAGS. */

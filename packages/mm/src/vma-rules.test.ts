@@ -427,6 +427,28 @@ describe('mremap', () => {
 });
 
 describe('madvise (mm/madvise.c)', () => {
+  test('MAP_DROPPABLE: private anonymous memory with flags maps does not show, so it does not merge', () => {
+    // mm/mmap.c: do_mmap adds VM_DROPPABLE, VM_NORESERVE, VM_WIPEONFORK and
+    // VM_DONTDUMP, which MADV_KEEPONFORK / MADV_DODUMP may not take away. Found
+    // by the ptrace trace of `docker --version` op 48 (Go's vgetrandom state).
+    const { mm } = newMm();
+    ok(mm.mmap(W, 2 * P, RW, FIXED, null));
+    const d = ok(mm.mmap(W + 2 * P, P, RW, MAP.DROPPABLE | MAP.ANONYMOUS | MAP.FIXED, null));
+    expect(d).toBe(W + 2 * P);
+    expect(draw(mm, W, 3)).toBe('AAB');
+    expect(renderMaps(mm).at(-1)).toMatch(/ rw-p 00000000 00:00 0/);
+    expect(mm.madvise(d, P, MADV.KEEPONFORK)).toEqual({ errno: 'EINVAL' });
+    expect(mm.madvise(d, P, MADV.DODUMP)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mmap(0, P, RW, MAP.DROPPABLE | MAP.ANONYMOUS | MAP.LOCKED, null)).toEqual({
+      errno: 'EINVAL',
+    });
+    expect(mm.mmap(0, P, RW, MAP.DROPPABLE | MAP.ANONYMOUS | MAP.GROWSDOWN, null)).toEqual({
+      errno: 'EINVAL',
+    });
+    expect(mm.write(d, 5n)).toBeNull();
+    expect(mm.read(d)).toBe(5n);
+  });
+
   // Linux 6.18's madvise_guard_install gives an anonymous VMA an anon_vma (the guard
   // markers are page-table entries, and fork copies those only for a VMA with one),
   // so a guarded VMA merges, and moves, like one whose pages were touched.
