@@ -39,6 +39,10 @@ export const MAP = {
   UNINITIALIZED: 0x400_0000,
 } as const;
 
+/** include/uapi/asm-generic/hugetlb_encode.h: log2 of the huge page size in mmap flags bits 26..31. */
+export const MAP_HUGE_SHIFT = 26;
+export const MAP_HUGE_MASK = 0x3f;
+
 /** The flags that MAP_SHARED (legacy) silently accepts; LEGACY_MAP_MASK in mm/mmap.c. */
 export const LEGACY_MAP_MASK: number =
   0x01 |

@@ -4,6 +4,8 @@ import {
   LEGACY_MAP_MASK,
   MADV,
   MAP,
+  MAP_HUGE_MASK,
+  MAP_HUGE_SHIFT,
   MREMAP,
   PROT,
 } from './linux-abi.js';
@@ -15,6 +17,7 @@ import { PageCache } from './page-cache.js';
 import { MapPteStore, PTE_BITS, type PteStore, pteBits, pteEntry, ptePfn } from './pte-store.js';
 import {
   addU64,
+  alignU64,
   checkArg,
   clampHuge,
   gtU64,
@@ -650,6 +653,17 @@ export class MmStruct {
     if (pageOffset(clampHuge(off)) !== 0) return errnoResult('EINVAL');
     if (!(flags & MAP.ANONYMOUS) && file === null) return errnoResult('EBADF');
     let pgoff = typeof off === 'number' ? off / PAGE : Number(off / 4096n);
+    // mm/mmap.c: ksys_mmap_pgoff — MAP_HUGETLB maps a hugetlbfs file: a
+    // file of another kind is refused, an anonymous one gets an internal
+    // hugetlbfs file of the hstate named by the MAP_HUGE_* size bits, and the
+    // length is rounded up to that huge page size.
+    let hugeSize = 0;
+    if (flags & MAP.HUGETLB) {
+      if (file !== null) return errnoResult('EINVAL');
+      hugeSize = hugePageSize((flags >>> MAP_HUGE_SHIFT) & MAP_HUGE_MASK);
+      if (hugeSize === 0) return errnoResult('EINVAL');
+      len = alignU64(len, hugeSize);
+    }
     // mm/mmap.c: do_mmap
     if (isZero(len)) return errnoResult('EINVAL');
     if (flags & MAP.FIXED_NOREPLACE) flags |= MAP.FIXED;
@@ -673,6 +687,9 @@ export class MmStruct {
       VM.MAYREAD |
       VM.MAYWRITE |
       VM.MAYEXEC;
+    // fs/hugetlbfs/inode.c: hugetlb_get_unmapped_area — a fixed address must
+    // be huge-page aligned.
+    if (hugeSize !== 0 && flags & MAP.FIXED && a % hugeSize !== 0) return errnoResult('EINVAL');
     const got = this.getUnmappedArea(file, a, length, pgoff, flags);
     if (typeof got !== 'number') return got;
     a = got;
@@ -723,6 +740,29 @@ export class MmStruct {
         pgoff = a / PAGE;
       } else {
         return errnoResult('EINVAL');
+      }
+    }
+    if (hugeSize !== 0) {
+      // fs/hugetlbfs/inode.c: hugetlbfs_file_mmap — EINVAL for an offset that
+      // is not huge-page aligned; then hugetlb_reserve_pages reserves the huge
+      // pages up front, and the simulated machine has none in its pool
+      // (nr_hugepages = 0). MAP_NORESERVE skips the reservation; that hugetlb
+      // VMA (/anon_hugepage) is not modelled and is mapped as ordinary
+      // anonymous memory.
+      // (the offset of the internal file: the caller's, which anonymous
+      // memory otherwise ignores)
+      const misaligned =
+        typeof off === 'number' ? off % hugeSize !== 0 : off % BigInt(hugeSize) !== 0n;
+      if (misaligned || !(flags & MAP.NORESERVE)) {
+        // mm/vma.c: __mmap_region — the ->mmap hook runs after
+        // vms_clean_up_area cleared the replaced range's page tables, so on its
+        // failure vms_abort_munmap_vmas cannot put the old VMAs back: MAP_FIXED
+        // over mappings leaves a hole (unless may_expand_vm failed first).
+        if (flags & MAP.FIXED) {
+          const overlap = this.countPages(a, a + length);
+          if (this.mayExpandVm(vmFlags, length / PAGE - overlap)) this.munmap(a, length);
+        }
+        return misaligned ? errnoResult('EINVAL') : OOM;
       }
     }
     if (flags & MAP.NORESERVE && this.layout.overcommitMemory !== 2) vmFlags |= VM.NORESERVE;
@@ -2187,6 +2227,15 @@ function fileArea(file: MmFile): FileArea {
  * non-negative safe integer (ToInt32 keeps the low 32 bits) and, unlike `%`
  * on values past 2^31, costs about a nanosecond in V8.
  */
+/**
+ * mm/hugetlb.c: size_to_hstate — the huge page sizes x86_64 registers (2 MiB,
+ * and 1 GiB with gbpages); 0 selects the default 2 MiB. 0 when there is none.
+ */
+function hugePageSize(sizeLog: number): number {
+  if (sizeLog === 0) return 2 * 1024 * 1024;
+  return sizeLog === 21 || sizeLog === 30 ? 2 ** sizeLog : 0;
+}
+
 function pageOffset(addr: number): number {
   return addr & 0xfff;
 }

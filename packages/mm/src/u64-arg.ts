@@ -42,6 +42,14 @@ export function pageAlignU64(value: U64Arg): U64Arg {
   return (value + 0xfffn) & MASK & ~0xfffn;
 }
 
+/** ALIGN(value, size) for a power-of-two size, with the kernel's 64-bit wrap-around. */
+export function alignU64(value: U64Arg, size: number): U64Arg {
+  const big = typeof value === 'bigint' ? value : BigInt(value);
+  const s = BigInt(size);
+  const aligned = (big + s - 1n) & MASK & ~(s - 1n);
+  return aligned <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(aligned) : aligned;
+}
+
 /** (a + b) mod 2^64, as a number when it is safe. */
 export function addU64(a: U64Arg, b: U64Arg): U64Arg {
   if (typeof a === 'number' && typeof b === 'number') {

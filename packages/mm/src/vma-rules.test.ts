@@ -374,6 +374,35 @@ describe('placement (get_unmapped_area)', () => {
     expect(mm.write(min, 1n)).toBeNull();
     expect(mm.write(min - P, 1n)).toEqual({ signal: 'SIGSEGV', code: 'SEGV_MAPERR' });
   });
+
+  test('MAP_HUGETLB: no huge pages in the pool, so an anonymous one fails with ENOMEM and maps nothing', () => {
+    // mm/mmap.c: ksys_mmap_pgoff sets up a hugetlbfs file (EINVAL for an unknown
+    // MAP_HUGE_* size or a file of another kind) and rounds the length up to the
+    // huge page size; hugetlbfs_file_mmap cannot reserve pages from an empty
+    // pool. Found by ptrace traces of C programs (r8-mmflags op 19, r8-huge ops
+    // 26 and 29), and java -XX:+UseLargePages.
+    const { mm } = newMm();
+    const X = W + 0x10_0000; // 1 MiB past a 2 MiB boundary
+    ok(mm.mmap(X, 8 * P, R, FIXED, null));
+    const HUGE = ANON | MAP.HUGETLB;
+    expect(mm.mmap(0, P, RW, HUGE, null)).toEqual({ errno: 'ENOMEM' });
+    expect(mm.mmap(0, P, RW, HUGE | (21 << 26), null)).toEqual({ errno: 'ENOMEM' });
+    expect(mm.mmap(0, P, RW, HUGE | (25 << 26), null)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mmap(X, P, RW, HUGE | MAP.FIXED, null)).toEqual({ errno: 'EINVAL' });
+    // the length is rounded up to 2 MiB, so a page at W reaches the mapping at X
+    expect(mm.mmap(W, P, RW, HUGE | MAP.FIXED_NOREPLACE, null)).toEqual({ errno: 'EEXIST' });
+    const file = new MemoryFile({ path: '/f', dev: 'fe:00', ino: 13, size: 16 * P });
+    expect(mm.mmap(0, P, R, MAP.PRIVATE | MAP.HUGETLB, file)).toEqual({ errno: 'EINVAL' });
+    // hugetlbfs_file_mmap: the (otherwise ignored) offset must be huge-page aligned
+    expect(mm.mmap(0, P, RW, HUGE, null, P)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mmap(0, P, RW, HUGE, null, 0x20_0000)).toEqual({ errno: 'ENOMEM' });
+    expect(draw(mm, X, 8)).toBe('AAAAAAAA');
+    expect(mm.vmas.count).toBe(1);
+    // The ->mmap hook fails after the replaced range was cleared: MAP_FIXED
+    // leaves a hole where the 2 MiB it asked for overlapped A.
+    expect(mm.mmap(W, P, RW, HUGE | MAP.FIXED, null)).toEqual({ errno: 'ENOMEM' });
+    expect(mm.vmas.count).toBe(0);
+  });
 });
 
 describe('brk', () => {
