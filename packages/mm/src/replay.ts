@@ -369,6 +369,14 @@ export class TraceReplayer {
         removed.push(vma);
       }
     }
+    // Their bounds and attributes before any of them is reused below.
+    const parents = removed.map((v) => ({
+      start: v.start,
+      end: v.end,
+      flags: v.flags,
+      pgoff: v.pgoff,
+      anonVma: v.anonVma,
+    }));
     for (const line of delta.add) {
       const l = parseMapsLine(line);
       const reuse = removed.find((v) => v.end === l.end || v.start === l.start);
@@ -381,6 +389,15 @@ export class TraceReplayer {
         removed.splice(removed.indexOf(reuse), 1);
         this.mm.insertVma(reuse);
       } else {
+        // A piece of a VMA the kernel split outside a traced call (mlock,
+        // munlock): like split_vma, it keeps that VMA's anon_vma (its pages
+        // are anonymous) and the flags maps does not show.
+        const parent = parents.find((p) => p.start <= l.start && l.end <= p.end);
+        if (parent !== undefined && fresh.special === null) {
+          fresh.flags |= parent.flags & ~(VM.READ | VM.WRITE | VM.EXEC);
+          if (fresh.file === null) fresh.pgoff = parent.pgoff + (l.start - parent.start) / 4096;
+          fresh.anonVma = parent.anonVma;
+        }
         this.mm.insertVma(fresh);
       }
     }
@@ -398,7 +415,6 @@ export class TraceReplayer {
   }
 }
 
-/** Two adjacent VMAs that merge rules would join (same flags, file, contiguous pgoff, shared anon). */
 /**
  * How mmap places a traced file, guessed from its name (a trace does not say
  * which filesystem a file is on): /dev/zero is the character device, /dev/shm
@@ -411,6 +427,7 @@ function areaOf(path: string, dev: string): FileArea {
   return FILE_AREA.THP;
 }
 
+/** Two adjacent VMAs that merge rules would join (same flags, file, contiguous pgoff, shared anon). */
 function looksMergeable(a: VmArea, b: VmArea): boolean {
   return (
     a.end === b.start &&
