@@ -2223,11 +2223,6 @@ function fileArea(file: MmFile): FileArea {
 }
 
 /**
- * The offset of `addr` in its 4 KiB page. `& 0xfff` is exact for every
- * non-negative safe integer (ToInt32 keeps the low 32 bits) and, unlike `%`
- * on values past 2^31, costs about a nanosecond in V8.
- */
-/**
  * mm/hugetlb.c: size_to_hstate — the huge page sizes x86_64 registers (2 MiB,
  * and 1 GiB with gbpages); 0 selects the default 2 MiB. 0 when there is none.
  */
@@ -2236,6 +2231,11 @@ function hugePageSize(sizeLog: number): number {
   return sizeLog === 21 || sizeLog === 30 ? 2 ** sizeLog : 0;
 }
 
+/**
+ * The offset of `addr` in its 4 KiB page. `& 0xfff` is exact for every
+ * non-negative safe integer (ToInt32 keeps the low 32 bits) and, unlike `%`
+ * on values past 2^31, costs about a nanosecond in V8.
+ */
 function pageOffset(addr: number): number {
   return addr & 0xfff;
 }
