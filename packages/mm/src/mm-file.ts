@@ -23,6 +23,14 @@ export const FILE_AREA = {
 export type FileArea = (typeof FILE_AREA)[keyof typeof FILE_AREA];
 
 /**
+ * How mmap places `file`: its `area`, or by default SHMEM on device 00:01 (the
+ * kernel's internal shmem mount) and THP elsewhere.
+ */
+export function fileArea(file: Pick<MmFile, 'area' | 'dev'>): FileArea {
+  return file.area ?? (file.dev === '00:01' ? FILE_AREA.SHMEM : FILE_AREA.THP);
+}
+
+/**
  * A file as the address space needs it: an identity (what maps prints), a size,
  * and page-granular content. Pages are read into and written from the caller's
  * 4 KiB buffer; bytes past the end of the file read as zero.
@@ -93,7 +101,7 @@ export class MemoryFile implements MmFile {
     this.readable = options.readable ?? true;
     this.writable = options.writable ?? true;
     this.deleted = false;
-    const area = options.area ?? (this.dev === '00:01' ? FILE_AREA.SHMEM : FILE_AREA.THP);
+    const area = fileArea({ area: options.area, dev: this.dev });
     if (!Object.values(FILE_AREA).includes(area))
       throw new RangeError(
         `area must be one of ${Object.values(FILE_AREA).join(', ')}, got ${area}`,

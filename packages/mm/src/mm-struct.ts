@@ -9,8 +9,8 @@ import {
   MREMAP,
   PROT,
 } from './linux-abi.js';
-import type { FileArea, MmFile } from './mm-file.js';
-import { FILE_AREA, MemoryFile } from './mm-file.js';
+import type { MmFile } from './mm-file.js';
+import { FILE_AREA, fileArea, MemoryFile } from './mm-file.js';
 import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 import { DEFAULT_LAYOUT, DEFAULT_RLIMITS, type MmLayout, type Rlimits } from './mm-options.js';
 import { PageCache } from './page-cache.js';
@@ -2215,11 +2215,6 @@ function mmapAccountFlags(vmFlags: number): number {
 /** include/linux/mm.h: is_data_mapping — private writable, not stack. */
 function isDataMapping(flags: number): boolean {
   return (flags & (VM.WRITE | VM.SHARED | VM.GROWSDOWN)) === VM.WRITE;
-}
-
-/** How mmap places `file`: its FILE_AREA, or by default SHMEM on 00:01 and THP elsewhere. */
-function fileArea(file: MmFile): FileArea {
-  return file.area ?? (file.dev === '00:01' ? FILE_AREA.SHMEM : FILE_AREA.THP);
 }
 
 /**

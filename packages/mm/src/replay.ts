@@ -1,6 +1,6 @@
 import { isErrno } from './linux-abi.js';
 import { type ParsedLine, parseMapsLine } from './maps-line.js';
-import { FILE_AREA, type FileArea, MemoryFile, type MmFile } from './mm-file.js';
+import { FILE_AREA, type FileArea, fileArea, MemoryFile, type MmFile } from './mm-file.js';
 import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 import { computeMmapBase } from './mm-options.js';
 import { type Fault, MmStruct } from './mm-struct.js';
@@ -423,8 +423,8 @@ export class TraceReplayer {
  */
 function areaOf(path: string, dev: string): FileArea {
   if (path === '/dev/zero') return FILE_AREA.ZERO;
-  if (dev === '00:01' || path.startsWith('/dev/shm/')) return FILE_AREA.SHMEM;
-  return FILE_AREA.THP;
+  if (path.startsWith('/dev/shm/')) return FILE_AREA.SHMEM;
+  return fileArea({ dev });
 }
 
 /** Two adjacent VMAs that merge rules would join (same flags, file, contiguous pgoff, shared anon). */
