@@ -353,6 +353,18 @@ describe('sequential single-page fast path', () => {
       expect(hi >>> 0).toBe(((high >>> 12) << 20) >>> 0);
       expect(pt.map(2 * W + 3 * M2, 5 * M2, M2, RWU)).toBe(ALREADY_MAPPED);
       expect(pt.map(W + K4, 0x5000, K4, RWU)).toBe(ALREADY_MAPPED);
+      // 4 KiB frame numbers of 2^31 and above (pa >= 2^43) leave the inline path for
+      // the walk: the same checks, the same entries.
+      const wide = [2 ** 31 + K4, 2 ** 43 - K4, 2 ** 43, 2 ** 43 + K4, 2 ** 51 + 2 ** 31];
+      for (const [i, pa] of wide.entries()) {
+        const va = W + (8 + i) * K4;
+        if (pa >= limit) {
+          expect(() => pt.map(va, pa, K4, RWU | high)).toThrow(RangeError);
+          continue;
+        }
+        expect(pt.map(va, pa, K4, RWU | high)).toBe(OK);
+        expect(pt.query(va)).toEqual({ ok: true, va, pa, size: K4, flags: RWU | high });
+      }
       pt.checkInvariants();
     }
   });

@@ -188,6 +188,9 @@ export class PageTable {
   private readonly hiAddrMask: number = 0;
   // 2^(MAXPHYADDR - 21) - 1: the 2 MiB frame numbers below MAXPHYADDR (map()).
   private readonly frame2MMask: number = 0;
+  // min(2^(MAXPHYADDR - 12), 2^31) - 1: the 4 KiB frame numbers that map() handles
+  // inline (below MAXPHYADDR and small integers).
+  private readonly frame4KMask: number = 0;
   private readonly pfnLimit: number = 2 ** 40;
   private readonly cPfn: Float64Array = new Float64Array(6).fill(-1);
   private readonly cWords: Uint32Array[] = [];
@@ -267,6 +270,7 @@ export class PageTable {
     this.pfnLimit = 2 ** (this.maxPhysAddrBits - 12);
     this.hiAddrMask = walker.hiAddrMask;
     this.frame2MMask = (2 ** (this.maxPhysAddrBits - 21) - 1) | 0;
+    this.frame4KMask = (2 ** Math.min(this.maxPhysAddrBits - 12, 31) - 1) | 0;
     const empty = new Uint32Array(0);
     for (let i = 0; i < 6; i++) this.cWords.push(empty);
     const root = this.allocTable();
@@ -342,26 +346,23 @@ export class PageTable {
     // (see pdBase), in a small worker taking small integers. The offset inside the
     // region is a double (exact: both addresses are integers within a factor of two
     // of each other, or it is out of range anyway), so `x === (x & alignedBits)`
-    // tests that it is an integer, in range and aligned at once. For a 4 KiB page,
-    // `pa` is split in 32-bit halves (the high half truncated: the floor for a
-    // non-negative `pa`; a negative one, or one of 2^63 or more, fails a test below)
-    // and is in range when its high half has no bit above MAXPHYADDR; for a 2 MiB
-    // page, its number of 2 MiB frames (below 2^31) is tested the same way as the
-    // offset, against the frames below MAXPHYADDR. Literals as in mapPage.
+    // tests that it is an integer, in range and aligned at once. `pa` is tested the
+    // same way as its number of frames of the page's size, against the frames below
+    // MAXPHYADDR (4 KiB: below 2^31 as well, so that the frame number is a small
+    // integer; a larger `pa` takes mapPage). The tested values are the ANDed ones,
+    // small integers: the shifts and index arithmetic below need no further
+    // conversion from a double. Literals as in mapPage.
     if ((flags & 0xffffff) === flags) {
       if (pageSize === 0x1000) {
         const off = va - this.ptBase;
-        const paHi = (pa * 2.3283064365386963e-10) | 0;
-        const paLo = pa - paHi * 4294967296;
-        if (
-          off === (off & 0x1ff000) &&
-          (paHi & this.hiAddrMask) === paHi &&
-          paLo === (paLo & 0xfffff000) >>> 0
-        ) {
-          const lo = paLo | (flags & 0xfff);
-          const hi = paHi | ((flags >>> 12) << 20);
+        const o = off & 0x1ff000;
+        const frame = pa * 0.000244140625;
+        const f = frame & this.frame4KMask;
+        if (o === off && f === frame) {
+          const lo = (f << 12) | (flags & 0xfff);
+          const hi = (f >>> 20) | ((flags >>> 12) << 20);
           const t = this.ptWords;
-          const w = off >>> 11;
+          const w = o >>> 11;
           if ((lo | hi) !== 0) {
             if ((t[w] | t[w | 1]) !== 0) return ALREADY_MAPPED;
             t[w | 1] = hi;
@@ -371,10 +372,10 @@ export class PageTable {
         }
       } else if (pageSize === 0x200000) {
         const off = va - this.pdBase;
+        const o = off & 0x3fe00000;
         const frame = pa * 4.76837158203125e-7;
-        if (off === (off & 0x3fe00000) && frame === (frame & this.frame2MMask)) {
-          return this.map2MCached(off, frame, flags);
-        }
+        const f = frame & this.frame2MMask;
+        if (o === off && f === frame) return this.map2MCached(o, f, flags);
       }
     }
     // Addresses above 2^30 are not small integers and would be boxed when passed
@@ -614,14 +615,17 @@ export class PageTable {
     // test.
     if (typeof va === 'number' && out !== undefined) {
       const off = va - this.ptBase;
-      if (off === (off & 0x1fffff)) {
+      const o = off & 0x1fffff;
+      if (o === off) {
         const t = this.ptWords;
-        const w = (off >>> 11) & 0x3fe;
+        const w = (o >>> 11) & 0x3fe;
         const lo = t[w];
         const hi = t[w | 1];
         if ((lo | hi) === 0) return NOT_MAPPED;
-        out.va = va - (off & 0xfff);
-        out.pa = (hi & this.hiAddrMask) * 4294967296 + ((lo & 0xfffff000) >>> 0);
+        out.va = va - (o & 0xfff);
+        // (lo >>> 12) * 4096, not (lo & 0xfffff000) >>> 0: the latter is speculated
+        // to be a small integer (a check on every call, a deoptimisation at bit 31).
+        out.pa = (hi & this.hiAddrMask) * 4294967296 + (lo >>> 12) * 4096;
         out.size = 0x1000;
         out.flags = (lo & 0xfff) | ((hi >>> 20) << 12);
         t[w] = 0;
@@ -810,7 +814,10 @@ export class PageTable {
     const w = this.pathW[level];
     const lo = t[w];
     const hi = t[w + 1];
-    const size = LEVEL_SPAN[level] as PageSize;
+    // The size as a small-integer literal, not from LEVEL_SPAN (an array of doubles:
+    // storing its element would make every Leaf's size field a boxed double, which
+    // unmap()'s inline path then writes through a box on every call).
+    const size: PageSize = level === 1 ? SIZE_4K : level === 2 ? SIZE_2M : SIZE_1G;
     const leaf: Leaf = out ?? { ok: true, va: 0, pa: 0, size, flags: 0 };
     leaf.va = Math.floor(this.io[0] * INVERSE_SPAN[level]) * size;
     leaf.pa = entryAddress(lo, hi, this.hiAddrMask, shiftOf(level));
