@@ -32,15 +32,26 @@ let sink = 0;
 
 // Each timed loop is its own small function so that the engine optimises (and
 // inlines into) it on its own, as a caller's hot loop would be. The loops get the
-// workload's first addresses and its flags as arguments, as a caller's hot loop
-// would hold them (a module constant is a context load, a hole check and a number
-// check on every use), and test success by identity: map() returns the OK
-// singleton, unmap() the Leaf it was given (`r.ok` is a map check, a load and a
-// generic truth test).
+// workload's first addresses and its flags as arguments and hold them in locals
+// of a known kind, as a caller's hot loop would: `+va0` and `flags | 0` are the
+// same numbers, but the engine then knows them to be a double and a small integer
+// (a parameter is of any type to it: it is checked and unboxed again on every
+// iteration of the loop that uses it). The addresses stay `v0 + i * 4096`: running
+// sums (`va += 4096`) would be cheaper in the loop's regular optimised code, but
+// in its on-stack-replacement code (the first run's, and all that bench/
+// instructions.ts measures) a sum started outside the loop is a tagged value,
+// allocated on every iteration. The success value is read once before the loop (a
+// module variable is a context load on every use) and tested by identity: map()
+// returns the OK singleton, unmap() the Leaf it was given (`r.ok` is a map check,
+// a load and a generic truth test).
 function mapPages(pt: PageTable, va0: number, pa0: number, flags: number): void {
+  const ok = OK;
+  const v0 = +va0;
+  const p0 = +pa0;
+  const f = flags | 0;
   for (let i = 0; i < PAGES; i++) {
-    const r = pt.map(va0 + i * 4096, pa0 + i * 4096, 4096, flags);
-    if (r !== OK) throw new Error(`map failed at page ${i}: ${r.ok ? '' : r.reason}`);
+    const r = pt.map(v0 + i * 4096, p0 + i * 4096, 4096, f);
+    if (r !== ok) throw new Error(`map failed at page ${i}: ${r.ok ? '' : r.reason}`);
   }
 }
 
@@ -65,15 +76,20 @@ function translateAllTlb(tlb: Tlb, vas: Float64Array, access: number): number {
 
 function unmapPages(pt: PageTable, va0: number): void {
   const leaf = newLeaf();
+  const v0 = +va0;
   for (let i = 0; i < PAGES; i++) {
-    if (pt.unmap(va0 + i * 4096, leaf) !== leaf) throw new Error(`unmap failed at page ${i}`);
+    if (pt.unmap(v0 + i * 4096, leaf) !== leaf) throw new Error(`unmap failed at page ${i}`);
   }
 }
 
 function map2M(pt: PageTable, va0: number, pa0: number, flags: number): void {
+  const ok = OK;
+  const v0 = +va0;
+  const p0 = +pa0;
+  const f = flags | 0;
   for (let i = 0; i < 512; i++) {
-    const r = pt.map(va0 + i * 0x20_0000, pa0 + i * 0x20_0000, 0x20_0000, flags);
-    if (r !== OK) throw new Error(`2M map failed at ${i}: ${r.ok ? '' : r.reason}`);
+    const r = pt.map(v0 + i * 0x20_0000, p0 + i * 0x20_0000, 0x20_0000, f);
+    if (r !== ok) throw new Error(`2M map failed at ${i}: ${r.ok ? '' : r.reason}`);
   }
 }
 
