@@ -1017,14 +1017,20 @@ export class MmStruct {
     const end = clampHuge(endArg);
     // arch_validate_prot: r/w/x and PROT_SEM only.
     if (prot & ~(PROT.READ | PROT.WRITE | PROT.EXEC | PROT.SEM)) return errnoResult('EINVAL');
-    let vma = this.vmas.findIntersection(s, end);
-    if (vma === undefined) return OOM;
+    let vma: VmArea | undefined;
     if (grows & PROT.GROWSDOWN) {
-      if (vma.start >= end) return OOM;
+      vma = this.vmas.findIntersection(s, end);
+      if (vma === undefined) return OOM;
       s = vma.start;
       if (!(vma.flags & VM.GROWSDOWN)) return errnoResult('EINVAL');
     } else {
-      if (vma.start > s) return OOM;
+      // find_vma_intersection, then ENOMEM unless the VMA found starts at or
+      // below s: that is, ENOMEM unless a VMA contains s. The tree answers that
+      // from the bounds it keeps in its leaf, without loading the VMA, which for
+      // a start in a hole (two mprotects in three of vma-churn) is a cache miss
+      // that decides nothing.
+      vma = this.vmas.findContaining(s);
+      if (vma === undefined) return OOM;
       if (grows & PROT.GROWSUP) return errnoResult('EINVAL');
     }
     let tmp = vma.start;
