@@ -51,9 +51,15 @@ export const VM_DATA_DEFAULT_FLAGS: number =
 /** Flags mprotect leaves to the VMA (not r/w/x). */
 export const VM_MAY_SHIFT = 4;
 
+// Module constants for vmFlagsFromProt, which every mmap and mprotect calls: a
+// `VM.READ` there is a load of the object and a check of its map each time.
+const READ = VM.READ;
+const WRITE = VM.WRITE;
+const EXEC = VM.EXEC;
+
 /** calc_vm_prot_bits for x86_64 without protection keys. */
 export function vmFlagsFromProt(prot: number): number {
-  return (prot & 1 ? VM.READ : 0) | (prot & 2 ? VM.WRITE : 0) | (prot & 4 ? VM.EXEC : 0);
+  return (prot & 1 ? READ : 0) | (prot & 2 ? WRITE : 0) | (prot & 4 ? EXEC : 0);
 }
 
 /** The VM_* names set in `flags`, for messages and dumps. */
