@@ -2294,6 +2294,8 @@ function mod(a: number, m: number): number {
 }
 
 function checkInt32(name: string, value: number): void {
+  // Every mmap and mprotect passes here twice or once: an int32 passes with one test.
+  if (typeof value === 'number' && (value | 0) === value) return;
   if (typeof value !== 'number')
     throw new TypeError(`${name} must be a number, got ${typeof value}`);
   if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 32) {

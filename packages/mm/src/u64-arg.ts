@@ -66,5 +66,6 @@ export function gtU64(a: U64Arg, b: U64Arg): boolean {
 }
 
 export function isZero(value: U64Arg): boolean {
-  return value === 0 || value === 0n;
+  // Typed first: optimised code compared a number with 0n through a generic equality.
+  return typeof value === 'number' ? value === 0 : value === 0n;
 }
