@@ -28,10 +28,24 @@ describe('Mulberry32', () => {
     },
   );
 
-  test('rand(n) is next() % n', () => {
+  test('rand(n) is next() % n, for bounds from 1 to 2^32', () => {
+    const bounds = [1, 2, 3, 4, 7, 16, 100, 1000, 65_000, 262_144, 1_048_576];
+    bounds.push(2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 0xfffffffe, 0xffffffff, 2 ** 32);
     const a = new Mulberry32(7);
     const b = new Mulberry32(7);
-    for (let i = 0; i < 100; i++) expect(a.rand(100)).toBe(b.next() % 100);
+    for (let i = 0; i < 20_000; i++) {
+      const n = bounds[i % bounds.length];
+      const x = b.next();
+      // BigInt remainder: no floating-point path shared with rand.
+      expect(a.rand(n)).toBe(Number(BigInt(x) % BigInt(n)));
+    }
+  });
+
+  test('rand refuses a bound that is not an integer in [1, 2^32]', () => {
+    const rng = new Mulberry32(1);
+    for (const n of [0, -1, 0.5, 2.5, 2 ** 32 + 1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => rng.rand(n)).toThrow(RangeError);
+    }
   });
 
   test('median', () => {
