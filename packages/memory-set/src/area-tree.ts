@@ -567,6 +567,14 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     // past the last entry reads the last entry instead, whose key is above
     // addr (so the step is not taken, as if the key were +infinity); the
     // index is clamped without a branch: i + min(0, last - i).
+    //
+    // The last four steps (halves 8, 4, 2, 1) are unrolled: in a loop, V8
+    // reloads and rechecks the typed array (map, base, length) and checks
+    // the interrupt and the loop bound at every step. A capacity of 16 or
+    // less (the default, 16) needs no other step; a smaller one takes these
+    // four too, the surplus ones being harmless: a probe past the last entry
+    // is never taken (above). The last step needs no clamp: `base` never
+    // passes the answer, which is at most the last slot.
     const top = this._half;
     if (h > 0) {
       const nk = this._nk;
@@ -583,11 +591,21 @@ export class AreaTree<N extends AreaNode = AreaNode> {
         const e = (d + NODE_HEAD) | 0;
         const lastSlot = (ni[d << 1] - 1) | 0;
         let base = 0;
-        for (let half = top; half > 0; half >>= 1) {
+        for (let half = top; half > 8; half >>= 1) {
           const i = (base + half - 1) | 0;
           const over = (lastSlot - i) | 0;
           base += -(nk[(e + i + (over & (over >> 31))) | 0] <= addr) & half;
         }
+        let i = (base + 7) | 0;
+        let over = (lastSlot - i) | 0;
+        base += -(nk[(e + i + (over & (over >> 31))) | 0] <= addr) & 8;
+        i = (base + 3) | 0;
+        over = (lastSlot - i) | 0;
+        base += -(nk[(e + i + (over & (over >> 31))) | 0] <= addr) & 4;
+        i = (base + 1) | 0;
+        over = (lastSlot - i) | 0;
+        base += -(nk[(e + i + (over & (over >> 31))) | 0] <= addr) & 2;
+        base += -(nk[(e + base) | 0] <= addr) & 1;
         n = ni[(((d + ko) << 1) + base) | 0];
       } while (--h > 0);
     }
@@ -595,11 +613,21 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     const k = (b + LEAF_HEAD + 1) | 0;
     const lastSlot = (li[b << 1] - 1) | 0;
     let base = 0;
-    for (let half = top; half > 0; half >>= 1) {
+    for (let half = top; half > 8; half >>= 1) {
       const i = (base + half - 1) | 0;
       const over = (lastSlot - i) | 0;
       base += -(lk[(k + 2 * (i + (over & (over >> 31)))) | 0] <= addr) & half;
     }
+    let i = (base + 7) | 0;
+    let over = (lastSlot - i) | 0;
+    base += -(lk[(k + 2 * (i + (over & (over >> 31)))) | 0] <= addr) & 8;
+    i = (base + 3) | 0;
+    over = (lastSlot - i) | 0;
+    base += -(lk[(k + 2 * (i + (over & (over >> 31)))) | 0] <= addr) & 4;
+    i = (base + 1) | 0;
+    over = (lastSlot - i) | 0;
+    base += -(lk[(k + 2 * (i + (over & (over >> 31)))) | 0] <= addr) & 2;
+    base += -(lk[(k + 2 * base) | 0] <= addr) & 1;
     this._cLeaf = n;
     this._cSlot = base;
     return true;
