@@ -1,4 +1,4 @@
-import { checkAddress, hex } from './check.js';
+import { checkAddress, reversedError } from './check.js';
 
 // The class most recently constructed, and every class already made fast.
 let fastClass: typeof AreaNode | undefined;
@@ -57,12 +57,6 @@ export class AreaNode {
     this.end = end;
     this._treeLeaf = -1;
   }
-}
-
-// Out of line, so that the constructor stays small enough for V8 to inline it
-// into the code that constructs nodes.
-function reversedError(start: number, end: number): RangeError {
-  return new RangeError(`area end ${hex(end)} is below its start ${hex(start)}`);
 }
 
 /** The tree's writable view of a node's bounds. */

@@ -1,5 +1,5 @@
 import type { AreaNode, WritableBounds } from './area-node.js';
-import { checkAddress, checkLength, hex } from './check.js';
+import { checkAddress, checkLength, hex, reversedError } from './check.js';
 
 /** The address window of an {@link AreaTree}: nodes and gaps lie in [low, high). */
 export interface AreaTreeOptions {
@@ -1669,10 +1669,6 @@ function splitPointError(at: number, node: AreaNode): RangeError {
   return new RangeError(
     `split point ${hex(at)} is not inside [${hex(node.start)}, ${hex(node.end)})`,
   );
-}
-
-function reversedError(start: number, end: number): RangeError {
-  return new RangeError(`area end ${hex(end)} is below its start ${hex(start)}`);
 }
 
 function emptyError(start: number, end: number): RangeError {

@@ -58,3 +58,16 @@ export function modPowerOfTwo(value: number, powerOfTwo: number): number {
 export function hex(value: number): string {
   return `0x${value.toString(16)}`;
 }
+
+// Errors shared by several checks, built out of line (here) so that the checking
+// functions and constructors stay small enough for V8 to inline them.
+
+/** TypeError for flags that are not a number (or NaN). */
+export function flagsError(flags: unknown): TypeError {
+  return new TypeError(`flags must be a number, got ${String(flags)}`);
+}
+
+/** RangeError for an area whose end is below its start. */
+export function reversedError(start: number, end: number): RangeError {
+  return new RangeError(`area end ${hex(end)} is below its start ${hex(start)}`);
+}

@@ -1,4 +1,4 @@
-import { checkAddress, checkAligned, hex, isMultiple } from './check.js';
+import { checkAddress, checkAligned, flagsError, hex, isMultiple } from './check.js';
 import type { MappingBackend } from './mapping-backend.js';
 import { type Failure, failure, OK, type Result } from './result.js';
 
@@ -292,9 +292,4 @@ function reversed(start: number, end: number): RangeError {
 
 function checkFlags(flags: number): void {
   if (typeof flags !== 'number' || Number.isNaN(flags)) throw flagsError(flags);
-}
-
-// Out of line, so that checkFlags stays small enough to inline.
-function flagsError(flags: unknown): TypeError {
-  return new TypeError(`flags must be a number, got ${String(flags)}`);
 }

@@ -1,4 +1,5 @@
 import { AreaNode } from './area-node.js';
+import { flagsError } from './check.js';
 import type { MappingBackend } from './mapping-backend.js';
 
 /**
@@ -33,10 +34,4 @@ export class MemoryArea<
   get size(): number {
     return this.end - this.start;
   }
-}
-
-// Out of line, so that the constructor stays small enough for V8 to inline it
-// into the code that constructs areas.
-function flagsError(flags: unknown): TypeError {
-  return new TypeError(`flags must be a number, got ${String(flags)}`);
 }

@@ -3,6 +3,7 @@ import {
   checkAddress,
   checkAligned,
   checkLength,
+  flagsError,
   hex,
   isMultiple,
   modPowerOfTwo,
@@ -743,10 +744,6 @@ function inSetError(s: number, e: number): RangeError {
 
 function updateError(update: unknown): TypeError {
   return new TypeError(`flags must be a number or a function, got ${String(update)}`);
-}
-
-function flagsError(nf: unknown): TypeError {
-  return new TypeError(`flags must be a number, got ${String(nf)}`);
 }
 
 function mergeable<F extends number, B extends MappingBackend<F>>(
