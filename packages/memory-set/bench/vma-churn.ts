@@ -1,5 +1,5 @@
 // vma-churn-N (shared/bench/WORKLOADS.md) on MemorySet with the in-memory
-// test backend. Run from the repo root:
+// test backend (churn-workload.ts). Run from the repo root:
 //   node --conditions=source --import tsx --expose-gc packages/memory-set/bench/vma-churn.ts [N...]
 // mmap(NULL) is a top-down findFreeArea in [0x10000, 0x7ffff7fff000) (Linux's
 // mmap_min_addr and a typical x86_64 mmap_base), then map, then unmap of it.
@@ -10,32 +10,11 @@
 // runs before each timed phase, so that the garbage of the previous run and the
 // untimed setup's young objects are not collected on the timed phase's clock
 // (the collections the operations themselves cause still are).
-import { formatLine, Mulberry32, median, medianOf, nowNs } from '@vmem/bench-kit';
-import {
-  type FreeAreaOptions,
-  InMemoryBackend,
-  type MapOptions,
-  MemoryArea,
-  MemorySet,
-} from '../src/index.js';
+import { formatLine, median, medianOf, nowNs } from '@vmem/bench-kit';
+import { runChurn, setupChurn } from './churn-workload.js';
 
-const PAGE = 4096;
-const W = 0x1_0000_0000;
-const R = 1;
-const RW = 3;
 const OPS = 100_000;
 const RUNS = 5;
-const MMAP_LOW = 0x1_0000;
-const MMAP_HIGH = 0x7fff_f7ff_f000;
-
-type Area = MemoryArea<number, InMemoryBackend<number>>;
-const REPLACE: MapOptions = { replace: true };
-const FREE: FreeAreaOptions<Area>[] = [1, 2, 3, 4].map((n) => ({
-  length: n * PAGE,
-  low: MMAP_LOW,
-  high: MMAP_HIGH,
-  topDown: true,
-}));
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -46,43 +25,15 @@ interface Run {
 }
 
 function run(n: number, merge: boolean): Run {
-  const rng = new Mulberry32(1);
-  const backend = new InMemoryBackend<number>();
-  const set = new MemorySet<number, InMemoryBackend<number>>({ merge });
-  for (let k = 0; k < n; k++) {
-    const start = W + k * 16 * PAGE;
-    const pages = 1 + rng.rand(8);
-    const flags = k % 2 === 0 ? RW : R;
-    const r = set.map(new MemoryArea(start, start + pages * PAGE, flags, backend), REPLACE);
-    if (!r.ok) throw new Error(`setup mmap failed: ${r.errno}`);
-  }
+  const churn = setupChurn(n, merge);
   gc?.();
   const cpu0 = process.cpuUsage().user;
   const t0 = nowNs();
-  for (let i = 0; i < OPS; i++) {
-    const r = rng.rand(100);
-    const k = rng.rand(n);
-    const a = W + k * 16 * PAGE + rng.rand(16) * PAGE;
-    const pages = 1 + rng.rand(4);
-    const size = pages * PAGE;
-    if (r < 35) {
-      set.protect(a, size, rng.rand(2) ? R : RW);
-    } else if (r < 60) {
-      set.unmap(a, size);
-    } else if (r < 85) {
-      const flags = rng.rand(2) ? R : RW;
-      set.map(new MemoryArea(a, a + size, flags, backend), REPLACE);
-    } else {
-      const addr = set.findFreeArea(FREE[pages - 1]);
-      if (addr !== undefined && set.map(new MemoryArea(addr, addr + size, RW, backend)).ok) {
-        set.unmap(addr, size);
-      }
-    }
-  }
+  runChurn(churn, OPS);
   const nsPerOp = (nowNs() - t0) / OPS;
   const cpuPerOp = ((process.cpuUsage().user - cpu0) * 1000) / OPS;
-  set.checkInvariants();
-  return { nsPerOp, cpuPerOp, areas: set.size };
+  churn.set.checkInvariants();
+  return { nsPerOp, cpuPerOp, areas: churn.set.size };
 }
 
 const args = process.argv.slice(2);
