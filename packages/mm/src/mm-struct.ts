@@ -551,7 +551,6 @@ export class MmStruct {
     hasFile: boolean,
   ): number {
     if (len > this.layout.taskSize) return -1;
-    if (flags & MAP.FIXED) return addr;
     if (!(flags & MAP['32BIT'])) {
       if (addr) {
         addr -= pageOffset(addr);
@@ -576,7 +575,6 @@ export class MmStruct {
     flags: number,
     hasFile: boolean,
   ): number {
-    if (flags & MAP.FIXED) return addr;
     let begin: number;
     let end: number;
     if (flags & MAP['32BIT']) {
@@ -637,9 +635,9 @@ export class MmStruct {
     const shared = type === MAP_SHARED || type === MAP_SHARED_VALIDATE;
     const area = file === null ? null : fileArea(file);
     if (flags & MAP_FIXED) {
-      // Every placement below returns a MAP_FIXED address as it is (each
-      // get_unmapped_area tests MAP_FIXED first; thpGetArea passes it on), and
-      // the length fits TASK_SIZE here: the same answer without the calls.
+      // Every get_unmapped_area variant returns a MAP_FIXED address as it is,
+      // after the TASK_SIZE check above, so the placement functions below are
+      // never asked for one (they do not test MAP_FIXED themselves).
       result = addr;
     } else if (area === FILE_AREA.THP || (area === FILE_AREA.ZERO && !shared)) {
       // Regular files on ext4 use thp_get_unmapped_area, and so does a private
