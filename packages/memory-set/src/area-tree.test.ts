@@ -525,6 +525,26 @@ function randomOp(rng: Mulberry32): Op {
   return { kind: 'probe', addr: rng.rand(HIGH + 20) };
 }
 
+// `op` with its addresses, lengths and offsets multiplied by `s`.
+function scaleOp(op: Op, s: number): Op {
+  switch (op.kind) {
+    case 'insert':
+      return { ...op, start: op.start * s, len: op.len * s };
+    case 'insertAfter':
+      return { ...op, gap: op.gap * s, len: op.len * s };
+    case 'split':
+      return { ...op, at: op.at * s };
+    case 'bounds':
+      return { ...op, ds: op.ds * s, de: op.de * s };
+    case 'gap':
+      return { ...op, lo: op.lo * s, hi: op.hi * s, len: op.len * s };
+    case 'probe':
+      return { ...op, addr: op.addr * s };
+    default:
+      return op;
+  }
+}
+
 describe('AreaTree against a naive reference', () => {
   // Tiny capacities give deep trees out of a few dozen areas, so that leaf and
   // inner-node splits, merges, borrows and root changes all happen often.
@@ -553,6 +573,28 @@ describe('AreaTree against a naive reference', () => {
     }
     checkSame(tree, ref);
     expect(tree.first()).toBeUndefined();
+  });
+
+  // The same sequences with every address and length times 4096: areas then
+  // spread over many of the hint table's blocks (16 KiB), whose entries go
+  // stale as leaves split, merge, are freed and reused; lookups at random
+  // addresses after each step check that no stale entry is trusted.
+  test.each([
+    [9, 4],
+    [10, 16],
+  ])('seeded random sequence at page scale, seed %i, node capacity %i', (seed, nodeCapacity) => {
+    const S = 4096;
+    const rng = new Mulberry32(seed);
+    const tree = new AreaTree<Item>({ low: LOW * S, high: HIGH * S, nodeCapacity });
+    const ref = new NaiveAreas<Item>(LOW * S, HIGH * S);
+    const ids = { value: 0 };
+    for (let step = 0; step < 1000; step++) {
+      apply(tree, ref, scaleOp(randomOp(rng), S), ids);
+      for (let j = 0; j < 4; j++) {
+        apply(tree, ref, { kind: 'probe', addr: rng.rand((HIGH + 20) * S) }, ids);
+      }
+      checkSame(tree, ref);
+    }
   });
 
   test('fast-check: any operation sequence agrees with the reference', () => {
