@@ -58,7 +58,12 @@ export const LEGACY_MAP_MASK: number =
   0x1_0000 |
   0x2_0000 |
   0x4_0000 |
-  0x40;
+  0x40 |
+  // MAP_ABOVE4G (x86: keep a top-down search above 4 GiB).
+  0x80 |
+  // MAP_HUGE_2MB | MAP_HUGE_1GB: the mask ORs the two size codes (21 and 30 <<
+  // MAP_HUGE_SHIFT), so MAP_SHARED_VALIDATE lets bits 26..30 through, bit 31 not.
+  (((21 | 30) << MAP_HUGE_SHIFT) >>> 0);
 
 export const MREMAP = {
   MAYMOVE: 1,

@@ -284,6 +284,28 @@ export class MmStruct {
     return upper;
   }
 
+  /**
+   * mm/vma.c: __split_vma asks vm_ops->may_split first, and a special mapping
+   * ([vdso], [vvar], ...: special_mapping_split) always answers -EINVAL, so an
+   * operation that would cut one at `start` or `end` fails with EINVAL.
+   */
+  private splitsSpecial(start: number, end: number): boolean {
+    const first = this.vmas.findContaining(start);
+    if (first !== undefined && first.special !== null && first.start < start) return true;
+    const last = this.vmas.findContaining(end);
+    return last !== undefined && last.special !== null && last.start < end;
+  }
+
+  /**
+   * mm/vma.c: vms_gather_munmap_vmas splits the first VMA at `start` before it
+   * splits the last one at the end; when that second split is refused, the first
+   * stays split (two lines maps shows alike) and the call fails with EINVAL.
+   */
+  private failedSpecialSplit(first: VmArea, start: number): ErrnoResult {
+    if (first.start < start && first.special === null) this.splitAt(first, start);
+    return errnoResult('EINVAL');
+  }
+
   /** mm/vma.c: is_mergeable_vma + is_mergeable_anon_vma for `vma` and a candidate. */
   private mergeable(vma: VmArea, c: MergeCandidate): boolean {
     if (vma.special !== null || vma.flags & VM_SPECIAL) return false;
@@ -835,6 +857,8 @@ export class MmStruct {
       ) {
         return OOM;
       }
+      if (first !== undefined && this.splitsSpecial(addr, end))
+        return this.failedSpecialSplit(first, addr);
       if (first !== undefined && this.remapsInPlace(first, file, addr, end, vmFlags, pgoff)) {
         this.placedAt = -1;
         this.placedPrev = undefined;
@@ -968,6 +992,7 @@ export class MmStruct {
     if (first === undefined) return 0;
     if (first.start < s && end < first.end && this.vmas.count >= this.layout.maxMapCount)
       return OOM;
+    if (this.splitsSpecial(s, end)) return this.failedSpecialSplit(first, s);
     this.unmapFrom(first, s, end);
     return 0;
   }
@@ -1110,6 +1135,7 @@ export class MmStruct {
     // Splitting needs a free map slot (split_vma).
     const splits = (start > vma.start ? 1 : 0) + (end < vma.end ? 1 : 0);
     if (splits > 0 && this.vmas.count >= this.layout.maxMapCount) return OOM;
+    if (splits > 0 && vma.special !== null) return errnoResult('EINVAL');
     this.accountRemove(oldFlags, pages);
     const result = this.modifyFlags(vma, start, end, newFlags);
     this.statAccount(newFlags, pages);
@@ -1183,10 +1209,18 @@ export class MmStruct {
   ): ErrnoResult | null {
     // Duplicating a private mapping with old_len 0 is refused.
     if (oldLen === 0 && !(vma.flags & (VM.SHARED | VM.MAYSHARE))) return errnoResult('EINVAL');
+    // MREMAP_DONTUNMAP would leave an empty copy of a VMA that cannot be refilled.
+    if (
+      flags & MREMAP.DONTUNMAP &&
+      (vma.flags & (VM.DONTEXPAND | VM.PFNMAP) || vma.special !== null)
+    )
+      return errnoResult('EINVAL');
     const impliesNew = (flags & (MREMAP.FIXED | MREMAP.DONTUNMAP)) !== 0;
     if (!(newLen > oldLen || impliesNew)) return null;
     if (oldLen > vma.end - addr) return errnoResult('EFAULT');
-    if (newLen === oldLen) return null;
+    // Only a growing mapping is checked further: a move that shrinks a VMA
+    // maps does not let grow (VM_DONTEXPAND) is not EFAULT.
+    if (newLen <= oldLen) return null;
     if (vma.flags & (VM.DONTEXPAND | VM.PFNMAP) || vma.special !== null)
       return errnoResult('EFAULT');
     if (newLen > oldLen) {
@@ -1328,6 +1362,10 @@ export class MmStruct {
     flags: number,
   ): number | ErrnoResult {
     if (this.vmas.count >= this.layout.maxMapCount - 3) return OOM;
+    // move_vma checks may_split at both ends of the source before anything moves
+    // (a MREMAP_FIXED target has already been unmapped by then).
+    if (vma.special !== null && (oldAddr > vma.start || oldAddr + oldLen < vma.end))
+      return errnoResult('EINVAL');
     // The pages' new entries may need page-table frames: install them before
     // anything else changes, so a move that cannot get a frame leaves all as it was.
     const moveLen = Math.min(oldLen, newLen);
@@ -1552,6 +1590,7 @@ export class MmStruct {
     const pages = (end - start) / PAGE;
     const splits = (start > vma.start ? 1 : 0) + (end < vma.end ? 1 : 0);
     if (splits > 0 && this.vmas.count >= this.layout.maxMapCount) return OOM;
+    if (splits > 0 && vma.special !== null) return errnoResult('EINVAL');
     this.accountRemove(vma.flags, pages);
     const result = this.modifyFlags(vma, start, end, flags);
     this.statAccount(flags, pages);

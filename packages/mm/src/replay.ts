@@ -177,7 +177,15 @@ export class TraceReplayer {
     const anonymous = l.dev === '00:00' && l.ino === 0;
     if (SPECIAL_NAMES.has(l.name)) {
       special = l.name;
+      // arch/x86/entry/vdso/vma.c: the vDSO text may be written by ptrace and
+      // made executable (VM_MAYWRITE|VM_MAYEXEC); the [vvar] pages are raw PFNs
+      // that may only be read (VM_MAYREAD, VM_IO|VM_PFNMAP|VM_DONTDUMP), so
+      // mprotect to writable is EACCES and madvise(DONTNEED/DOFORK) EINVAL there.
       flags |= VM.DONTEXPAND;
+      if (l.name !== '[vdso]') {
+        flags &= ~(VM.MAYWRITE | VM.MAYEXEC);
+        flags |= VM.IO | VM.PFNMAP | VM.DONTDUMP;
+      }
     } else if (!anonymous) {
       const deleted = l.name.endsWith(' (deleted)');
       const path = deleted ? l.name.slice(0, -' (deleted)'.length) : l.name;

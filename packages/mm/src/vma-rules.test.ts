@@ -1,11 +1,17 @@
 // Scenario tests of the Linux rules mm mirrors, one rule per test, with drawings
 // of the address space (see test-support/drawing.ts): a letter per VMA.
+
+import { PhysicalMemory } from '@vmem/frame-allocator';
 import { describe, expect, test } from 'vitest';
 import { MADV, MAP, PROT } from './linux-abi.js';
 import { FILE_AREA, MemoryFile } from './mm-file.js';
 import { renderMaps } from './proc-maps.js';
+import { TraceReplayer } from './replay.js';
 import { smapsOf } from './smaps.js';
 import { draw, newMm, ok } from './test-support/drawing.js';
+import { VmArea } from './vm-area.js';
+import { VM } from './vm-flags.js';
+import { parseVmtrace } from './vmtrace.js';
 
 const P = 4096;
 const W = 0x1_0000_0000;
@@ -619,5 +625,130 @@ describe('faults', () => {
     expect(frames.usedFrames).toBe(8);
     mm.destroy();
     expect(frames.usedFrames).toBe(0);
+  });
+});
+
+describe('special mappings cannot be split (special_mapping_split)', () => {
+  // mm/vma.c: __split_vma asks vm_ops->may_split, and [vdso], [vvar] and
+  // [vvar_vclock] answer -EINVAL. Found by ptrace traces of a C program poking
+  // at its vDSO on 6.18: every call that would cut one fails with EINVAL.
+  const vdso = (mm: ReturnType<typeof newMm>['mm'], at: number) =>
+    mm.insertVma(
+      new VmArea(
+        at,
+        at + 2 * P,
+        0,
+        null,
+        VM.READ | VM.EXEC | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC | VM.DONTEXPAND,
+        null,
+        '[vdso]',
+      ),
+    );
+
+  test('munmap, mprotect and madvise of part of it are EINVAL; the whole of it is fine', () => {
+    const { mm } = newMm();
+    vdso(mm, W);
+    expect(mm.munmap(W, P)).toEqual({ errno: 'EINVAL' });
+    expect(mm.munmap(W + P, P)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mprotect(W, P, R)).toEqual({ errno: 'EINVAL' });
+    expect(mm.madvise(W, P, MADV.DONTDUMP)).toEqual({ errno: 'EINVAL' });
+    // No flag change, no split: these succeed on part of it.
+    expect(mm.madvise(W, P, MADV.NORMAL)).toBe(0);
+    expect(mm.madvise(W, P, MADV.WILLNEED)).toBe(0);
+    expect(draw(mm, W, 2)).toBe('AA');
+    ok(mm.mprotect(W, 2 * P, RW | PROT.EXEC));
+    expect(renderMaps(mm)[0]).toMatch(/ rwxp .*\[vdso\]$/);
+    ok(mm.madvise(W, 2 * P, MADV.RANDOM));
+    ok(mm.munmap(W, 2 * P));
+    expect(mm.mapCount).toBe(0);
+  });
+
+  test('a MAP_FIXED or munmap that ends inside it fails, but the VMA cut at its start stays cut', () => {
+    // vms_gather_munmap_vmas splits the first VMA before the last one refuses:
+    // maps then shows two identical lines, which a later mprotect merges.
+    const { mm } = newMm();
+    ok(mm.mmap(W, 2 * P, RW, FIXED, null));
+    vdso(mm, W + 2 * P);
+    expect(mm.mmap(W + P, 2 * P, R, FIXED, null)).toEqual({ errno: 'EINVAL' });
+    expect(draw(mm, W, 4)).toBe('ABCC');
+    expect(
+      renderMaps(mm)
+        .slice(0, 2)
+        .map((l) => l.split(' ')[1]),
+    ).toEqual(['rw-p', 'rw-p']);
+    ok(mm.mprotect(W, 2 * P, R));
+    expect(draw(mm, W, 4)).toBe('AABB');
+    expect(mm.munmap(W + 3 * P, 2 * P)).toEqual({ errno: 'EINVAL' });
+  });
+
+  test('mremap: moving part of it is EINVAL after a MREMAP_FIXED target was unmapped; DONTUNMAP is EINVAL', () => {
+    const { mm } = newMm();
+    vdso(mm, W);
+    ok(mm.mmap(W + 16 * P, P, RW, FIXED, null));
+    // mremap_to unmaps the target, then move_vma asks may_split of the source.
+    expect(mm.mremap(W, P, P, 3, W + 16 * P)).toEqual({ errno: 'EINVAL' });
+    expect(draw(mm, W + 16 * P, 1)).toBe(' ');
+    // A move that shrinks it: shrink_vma's munmap would split it (not EFAULT,
+    // which check_prep_vma keeps for growing a VM_DONTEXPAND mapping).
+    expect(mm.mremap(W, 2 * P, P, 3, W + 32 * P)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mremap(W, 2 * P, 4 * P, 1)).toEqual({ errno: 'EFAULT' });
+    // check_prep_vma: MREMAP_DONTUNMAP of a VM_DONTEXPAND or VM_PFNMAP mapping.
+    expect(mm.mremap(W, 2 * P, 2 * P, 5)).toEqual({ errno: 'EINVAL' });
+    // The whole of it moves (CRIU does this).
+    expect(ok(mm.mremap(W, 2 * P, 2 * P, 3, W + 64 * P))).toBe(W + 64 * P);
+    expect(renderMaps(mm).at(-1)).toMatch(/ r-xp .*\[vdso\]$/);
+  });
+
+  test('replay: [vvar] lines of a trace are VM_PFNMAP|VM_IO without VM_MAYWRITE', () => {
+    // arch/x86/entry/vdso/vma.c: the vvar pages may only be read; the vDSO text
+    // may be made writable (ptrace pokes it).
+    const header = {
+      vmtrace: 1,
+      source: 'ptrace',
+      task_size: '0x7ffffffff000',
+      mmap_min_addr: '0x10000',
+      stack_guard_gap: '0x100000',
+      start_brk: '0x555555559000',
+      brk: '0x555555559000',
+      rlimits: { stack: '0x800000', data: 'inf', as: 'inf', memlock: '0x800000' },
+      maps: [
+        '7ffff7fc2000-7ffff7fc6000 r--p 00000000 00:00 0 [vvar]',
+        '7ffff7fc8000-7ffff7fca000 r-xp 00000000 00:00 0 [vdso]',
+      ],
+    };
+    const ops = [
+      { i: 0, op: 'mprotect', addr: '0x7ffff7fc2000', len: '0x1000', prot: 3, err: 'EACCES' },
+      { i: 1, op: 'mprotect', addr: '0x7ffff7fc2000', len: '0x1000', prot: 0, err: 'EINVAL' },
+      { i: 2, op: 'madvise', addr: '0x7ffff7fc2000', len: '0x4000', advice: 4, err: 'EINVAL' },
+      { i: 3, op: 'madvise', addr: '0x7ffff7fc2000', len: '0x4000', advice: 11, err: 'EINVAL' },
+      { i: 4, op: 'madvise', addr: '0x7ffff7fc8000', len: '0x2000', advice: 4, ret: 0 },
+    ];
+    const text = [header, ...ops, { end: true, ops: ops.length, maps: header.maps }]
+      .map((o) => JSON.stringify(o))
+      .join('\n');
+    const { frames } = newMm();
+    const replayer = new TraceReplayer(parseVmtrace(text), {
+      frames,
+      memory: new PhysicalMemory({ size: 2 ** 26 }),
+    });
+    for (const op of replayer.trace.ops) expect(replayer.step(op).mismatch).toBeNull();
+  });
+});
+
+describe('MAP_SHARED_VALIDATE (do_mmap: flags & ~LEGACY_MAP_MASK)', () => {
+  test('accepts MAP_32BIT, MAP_ABOVE4G and the MAP_HUGE_* size bits 26..30, not bit 31 or MAP_SYNC', () => {
+    // include/linux/mman.h: the mask ORs MAP_HUGE_2MB and MAP_HUGE_1GB (0x7c000000).
+    // Found by a ptrace trace probing every flag bit on an ext4 file (6.18).
+    const f = new MemoryFile({ path: '/f', dev: 'fe:00', ino: 13, size: 16 * P });
+    const { mm } = newMm();
+    for (const bit of [0x40, 0x80, 1 << 26, 1 << 27, 1 << 28, 1 << 29, 1 << 30]) {
+      const a = ok(mm.mmap(0, P, R, MAP.SHARED_VALIDATE | bit, f));
+      ok(mm.munmap(a, P));
+    }
+    for (const bit of [0x8_0000, 0x200, 0x400, 0x40_0000, 2 ** 31]) {
+      expect(mm.mmap(0, P, R, (MAP.SHARED_VALIDATE | bit) >>> 0, f)).toEqual({
+        errno: 'EOPNOTSUPP',
+      });
+    }
   });
 });
