@@ -1487,6 +1487,54 @@ export class MmStruct {
     return unmapped ? OOM : 0;
   }
 
+  /**
+   * mm/khugepaged.c: madvise_collapse for one VMA's part [start, end). The VMA
+   * must allow a PMD-sized THP (thp_vma_allowable_order with TVA_FORCED_COLLAPSE:
+   * private anonymous memory here, since file THPs need READ_ONLY_THP_FOR_FS and
+   * shmem follows shmem_enabled, "never" on the recording machines; not
+   * VM_NOHUGEPAGE, VM_SPECIAL or hugetlb; holding a 2 MiB-aligned block), else
+   * EINVAL. Then every aligned 2 MiB block of the range is collapsed: a block
+   * with no page at all has no page table (SCAN_PMD_NULL) and fails with EINVAL,
+   * and so does a range inside one block (hstart > hend); a range that starts
+   * on a block boundary and ends in the same block collapses nothing and
+   * succeeds. A block whose table exists but holds no page would fail with
+   * ENOMEM (SCAN_EXCEED_NONE_PTE), and a huge page allocation can fail too:
+   * neither is modelled (a block with a page is taken to collapse).
+   */
+  private madviseCollapse(vma: VmArea, start: number, end: number): number | ErrnoResult {
+    if (
+      vma.flags & (VM_SPECIAL | VM.NOHUGEPAGE) ||
+      vma.special !== null ||
+      !vma.isAnonymous ||
+      vma.flags & VM.MAYSHARE
+    ) {
+      return errnoResult('EINVAL');
+    }
+    // thp_vma_suitable_order, asked for the last block the VMA could hold.
+    if (Math.floor((vma.end - PMD_SIZE) / PMD_SIZE) * PMD_SIZE < vma.start)
+      return errnoResult('EINVAL');
+    const hstart = Math.ceil(start / PMD_SIZE) * PMD_SIZE;
+    const hend = Math.floor(end / PMD_SIZE) * PMD_SIZE;
+    if (hstart > hend) return errnoResult('EINVAL');
+    // Which blocks have pages: the page table says, when the VMA has any page
+    // in it; a replayed ptrace trace makes no faults, so there a VMA with an
+    // anon_vma (an `anon` hint: it has anonymous pages) is taken to have them
+    // in every block, and one without to have none.
+    let mapped = false;
+    this.ptes.forEach(vma.start, vma.end, () => {
+      mapped = true;
+    });
+    if (!mapped) return vma.anonVma !== null || hstart === hend ? end : errnoResult('EINVAL');
+    for (let block = hstart; block < hend; block += PMD_SIZE) {
+      let present = false;
+      this.ptes.forEach(block, block + PMD_SIZE, () => {
+        present = true;
+      });
+      if (!present) return errnoResult('EINVAL');
+    }
+    return end;
+  }
+
   /** One VMA's part of a madvise; returns where the walk goes on, or an errno. */
   private madviseVma(
     vma: VmArea,
@@ -1582,8 +1630,10 @@ export class MmStruct {
         if (vma.flags & VM_SPECIAL || vma.special !== null) return errnoResult('EINVAL');
         this.clearGuards(start, end);
         return end;
+      case MADV.COLLAPSE:
+        return this.madviseCollapse(vma, start, end);
       default:
-        // WILLNEED, COLLAPSE and the rest: no effect on the address space here.
+        // WILLNEED and the rest: no effect on the address space here.
         return end;
     }
     if (flags === vma.flags) return end;

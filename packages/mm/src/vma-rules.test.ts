@@ -752,3 +752,40 @@ describe('MAP_SHARED_VALIDATE (do_mmap: flags & ~LEGACY_MAP_MASK)', () => {
     }
   });
 });
+
+describe('MADV_COLLAPSE (mm/khugepaged.c: madvise_collapse)', () => {
+  // Found by a ptrace trace of a C program asking for collapses on 6.18: the
+  // kernel refuses (EINVAL) what cannot hold a THP and blocks without pages.
+  const M2 = 0x20_0000;
+  const COLLAPSE = 25;
+  const at = 0x7f00_0000_0000;
+
+  test('a block collapses once it has a page; an empty block, or a range inside one block, is EINVAL', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(at, 4 * M2, RW, FIXED, null));
+    expect(mm.madvise(at, 4 * M2, COLLAPSE)).toEqual({ errno: 'EINVAL' });
+    expect(mm.write(at + 8, 1n)).toBeNull();
+    expect(mm.madvise(at, M2, COLLAPSE)).toBe(0);
+    expect(mm.madvise(at, 4 * M2, COLLAPSE)).toEqual({ errno: 'EINVAL' });
+    expect(mm.madvise(at + P, 2 * P, COLLAPSE)).toEqual({ errno: 'EINVAL' });
+    // Starts on a block boundary, ends inside it: no block to collapse, success.
+    expect(mm.madvise(at + M2, 2 * P, COLLAPSE)).toBe(0);
+  });
+
+  test('EINVAL for a VMA that cannot hold an aligned 2 MiB block, VM_NOHUGEPAGE, shared memory', () => {
+    const { mm } = newMm();
+    ok(mm.mmap(at, 64 * P, RW, FIXED, null));
+    expect(mm.write(at, 1n)).toBeNull();
+    expect(mm.madvise(at, 64 * P, COLLAPSE)).toEqual({ errno: 'EINVAL' });
+    ok(mm.mmap(at + 2 * M2, M2, RW, FIXED | MAP.STACK, null)); // MAP_STACK: VM_NOHUGEPAGE
+    expect(mm.write(at + 2 * M2, 1n)).toBeNull();
+    expect(mm.madvise(at + 2 * M2, M2, COLLAPSE)).toEqual({ errno: 'EINVAL' });
+    ok(mm.mmap(at + 4 * M2, M2, RW, MAP.SHARED | MAP.ANONYMOUS | MAP.FIXED, null));
+    expect(mm.write(at + 4 * M2, 1n)).toBeNull();
+    expect(mm.madvise(at + 4 * M2, M2, COLLAPSE)).toEqual({ errno: 'EINVAL' });
+    // An unaligned VMA that holds a whole block: its pages collapse.
+    ok(mm.mmap(at + 6 * M2 - 8 * P, M2 + 16 * P, RW, FIXED, null));
+    expect(mm.write(at + 6 * M2, 1n)).toBeNull();
+    expect(mm.madvise(at + 6 * M2 - 8 * P, M2 + 16 * P, COLLAPSE)).toBe(0);
+  });
+});
