@@ -19,6 +19,11 @@ export const FILE_AREA = {
    * (vma_set_anonymous), while maps still names /dev/zero.
    */
   ZERO: 'zero',
+  /**
+   * No mmap in its file_operations (pipes, sockets, procfs files, character
+   * devices such as /dev/null or /dev/urandom): mmap fails with ENODEV.
+   */
+  NONE: 'none',
 } as const;
 export type FileArea = (typeof FILE_AREA)[keyof typeof FILE_AREA];
 

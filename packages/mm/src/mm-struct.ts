@@ -769,6 +769,8 @@ export class MmStruct {
         return errnoResult('EINVAL');
       }
       if (!file.readable) return errnoResult('EACCES');
+      // can_mmap_file: nothing to map a file without an mmap method with.
+      if (fileArea(file) === FILE_AREA.NONE) return errnoResult('ENODEV');
       if (vmFlags & VM.GROWSDOWN) return errnoResult('EINVAL');
       // drivers/char/mem.c: mmap_zero — a shared mapping of /dev/zero becomes
       // shared anonymous memory (shmem_zero_setup) and keeps its pgoff.

@@ -427,13 +427,20 @@ export class TraceReplayer {
  * How mmap places a traced file, guessed from its name (a trace does not say
  * which filesystem a file is on): /dev/zero is the character device, /dev/shm
  * is tmpfs (POSIX shared memory), 00:01 is the kernel's internal shmem mount
- * (memfd, shared anonymous memory); anything else is taken for ext4.
+ * (memfd, shared anonymous memory); pipes, sockets, procfs files and the
+ * character devices without mmap cannot be mapped; anything else is taken
+ * for ext4.
  */
 function areaOf(path: string, dev: string): FileArea {
   if (path === '/dev/zero') return FILE_AREA.ZERO;
+  if (NO_MMAP.test(path)) return FILE_AREA.NONE;
   if (path.startsWith('/dev/shm/')) return FILE_AREA.SHMEM;
   return fileArea({ dev });
 }
+
+/** Names readlink gives for open files whose file_operations have no mmap (ENODEV). */
+const NO_MMAP =
+  /^(?:(?:pipe|socket):\[\d+\]|\/proc\/.*|\/dev\/(?:null|full|random|urandom|tty\w*|console|ptmx|kmsg|pts\/\d+))$/;
 
 /** Two adjacent VMAs that merge rules would join (same flags, file, contiguous pgoff, shared anon). */
 function looksMergeable(a: VmArea, b: VmArea): boolean {

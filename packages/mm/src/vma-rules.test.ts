@@ -789,3 +789,60 @@ describe('MADV_COLLAPSE (mm/khugepaged.c: madvise_collapse)', () => {
     expect(mm.madvise(at + 6 * M2 - 8 * P, M2 + 16 * P, COLLAPSE)).toBe(0);
   });
 });
+
+describe('files without an mmap method (do_mmap: can_mmap_file)', () => {
+  test('mmap is ENODEV, and a MAP_FIXED one leaves what was there', () => {
+    // Found by a ptrace trace of a C program mapping a pipe, /dev/null,
+    // /dev/urandom and /proc/PID/maps (6.18): each failed with ENODEV.
+    const pipe = new MemoryFile({ path: 'pipe:[7]', dev: '00:0f', ino: 7, area: FILE_AREA.NONE });
+    const { mm } = newMm();
+    expect(mm.mmap(0, P, R, MAP.PRIVATE, pipe)).toEqual({ errno: 'ENODEV' });
+    ok(mm.mmap(W, P, RW, FIXED, null));
+    expect(mm.mmap(W, P, R, MAP.SHARED | MAP.FIXED, pipe)).toEqual({ errno: 'ENODEV' });
+    expect(draw(mm, W, 1)).toBe('A');
+    expect(renderMaps(mm)).toHaveLength(1);
+  });
+
+  test('replay: pipes, sockets, procfs files and /dev/null-like devices are such files', () => {
+    const header = {
+      vmtrace: 1,
+      source: 'ptrace',
+      task_size: '0x7ffffffff000',
+      mmap_min_addr: '0x10000',
+      stack_guard_gap: '0x100000',
+      start_brk: '0x555555559000',
+      brk: '0x555555559000',
+      rlimits: { stack: '0x800000', data: 'inf', as: 'inf', memlock: '0x800000' },
+      maps: ['7ffff7ff0000-7ffff7fff000 rw-p 00000000 00:00 0'],
+    };
+    const map = (i: number, path: string, dev: string) => ({
+      i,
+      op: 'mmap',
+      addr: '0x0',
+      len: '0x1000',
+      prot: 1,
+      flags: 2,
+      fd: 3,
+      off: '0x0',
+      file: { path, dev, ino: 9, size: '0x0' },
+      err: 'ENODEV',
+    });
+    const ops = [
+      map(0, 'pipe:[1407777]', '00:0f'),
+      map(1, 'socket:[55]', '00:08'),
+      map(2, '/proc/26441/maps', '00:15'),
+      map(3, '/dev/null', '00:06'),
+      map(4, '/dev/urandom', '00:06'),
+      map(5, '/dev/pts/0', '00:18'),
+    ];
+    const text = [header, ...ops, { end: true, ops: ops.length, maps: header.maps }]
+      .map((o) => JSON.stringify(o))
+      .join('\n');
+    const { frames } = newMm();
+    const replayer = new TraceReplayer(parseVmtrace(text), {
+      frames,
+      memory: new PhysicalMemory({ size: 2 ** 26 }),
+    });
+    for (const op of replayer.trace.ops) expect(replayer.step(op).mismatch).toBeNull();
+  });
+});
