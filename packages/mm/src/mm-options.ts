@@ -42,6 +42,12 @@ export interface MmLayout {
   maxMapCount: number;
   /** /proc/sys/vm/overcommit_memory. */
   overcommitMemory: 0 | 1 | 2;
+  /**
+   * totalram_pages() + total_swap_pages (MemTotal + SwapTotal in pages): with
+   * overcommit_memory 0 a single charge of more pages than this is ENOMEM
+   * (mm/util.c: __vm_enough_memory, OVERCOMMIT_GUESS). Infinity: not known.
+   */
+  commitGuessPages: number;
   /** CAP_SYS_RAWIO (mappings below mmap_min_addr) and CAP_IPC_LOCK (mlock limits). */
   capSysRawio: boolean;
   capIpcLock: boolean;
@@ -63,6 +69,7 @@ export const DEFAULT_LAYOUT: Readonly<MmLayout> = Object.freeze({
   startStack: 0,
   maxMapCount: 65530,
   overcommitMemory: 0,
+  commitGuessPages: Number.POSITIVE_INFINITY,
   capSysRawio: false,
   capIpcLock: false,
 } satisfies MmLayout);

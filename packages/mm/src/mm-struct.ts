@@ -841,6 +841,16 @@ export class MmStruct {
       const overlap = this.countPages(addr, end);
       if (!this.mayExpandVm(vmFlags, pages - overlap)) return OOM;
     }
+    // accountable_mapping charges private writable memory; shmem_zero_setup
+    // charges shared anonymous memory (shmem_acct_size) unless VM_NORESERVE.
+    if (
+      this.layout.commitGuessPages < pages &&
+      (mmapAccountFlags(vmFlags) & VM_ACCOUNT ||
+        (file === null && vmFlags & VM.SHARED && !(vmFlags & VM.NORESERVE))) &&
+      !this.enoughMemory(pages - this.accountedPages(addr, end))
+    ) {
+      return OOM;
+    }
     let prev: VmArea | undefined;
     let next: VmArea | undefined;
     if (this.placedAt === addr && this.placedFits(end)) {
@@ -967,6 +977,24 @@ export class MmStruct {
     return (
       (prev === undefined || prev.end <= this.placedAt) && (next === undefined || end <= next.start)
     );
+  }
+
+  /**
+   * mm/util.c: __vm_enough_memory under OVERCOMMIT_GUESS: one charge of more
+   * pages than RAM and swap hold fails; nothing is added up across calls.
+   */
+  private enoughMemory(pages: number): boolean {
+    return !(this.layout.overcommitMemory === 0 && pages > this.layout.commitGuessPages);
+  }
+
+  /** Pages of [start, end) in VMAs already charged (VM_ACCOUNT): a MAP_FIXED over them is not charged again. */
+  private accountedPages(start: number, end: number): number {
+    let pages = 0;
+    for (const vma of this.vmas.overlapping(start, end)) {
+      if (vma.flags & VM_ACCOUNT)
+        pages += (Math.min(end, vma.end) - Math.max(start, vma.start)) / PAGE;
+    }
+    return pages;
   }
 
   private countPages(start: number, end: number): number {
@@ -1129,7 +1157,10 @@ export class MmStruct {
     const pages = (end - start) / PAGE;
     if (newFlags & VM_WRITE) {
       if (!this.mayExpandVm(newFlags, pages) && this.mayExpandVm(oldFlags, pages)) return OOM;
-      if (!(oldFlags & CHARGED_MASK)) newFlags |= VM_ACCOUNT;
+      if (!(oldFlags & CHARGED_MASK)) {
+        if (!this.enoughMemory(pages)) return OOM;
+        newFlags |= VM_ACCOUNT;
+      }
     } else if (oldFlags & VM_ACCOUNT && vma.isAnonymous && vma.anonVma === null) {
       newFlags &= ~VM_ACCOUNT;
     }
@@ -1235,6 +1266,8 @@ export class MmStruct {
         return errnoResult('EAGAIN');
       }
       if (!this.mayExpandVm(vma.flags, delta)) return OOM;
+      // vrm_calc_charge: a VM_ACCOUNT mapping is charged the pages it grows by.
+      if (vma.flags & VM_ACCOUNT && !this.enoughMemory(delta)) return OOM;
     }
     return null;
   }
@@ -1293,6 +1326,9 @@ export class MmStruct {
       if (vma === undefined) return errnoResult('EFAULT');
     }
     if (flags & MREMAP.DONTUNMAP && !this.mayExpandVm(vma.flags, oldLen / PAGE)) return OOM;
+    // vrm_calc_charge: MREMAP_DONTUNMAP keeps the old range, so all of the new one is charged.
+    if (flags & MREMAP.DONTUNMAP && vma.flags & VM_ACCOUNT && !this.enoughMemory(newLen / PAGE))
+      return OOM;
     const target = this.setNewAddr(vma, addr, newLen, flags, newAddr);
     if (typeof target !== 'number') return target;
     return this.moveVma(vma, addr, oldLen, target, newLen, flags);
@@ -1733,6 +1769,7 @@ export class MmStruct {
     const pages = len / PAGE;
     if (!this.mayExpandVm(flags, pages)) return false;
     if (this.vmas.count > this.layout.maxMapCount) return false;
+    if (!this.enoughMemory(pages)) return false;
     if (vma !== undefined && vma.end === addr) {
       const c: MergeCandidate = {
         flags,

@@ -97,6 +97,15 @@ export class TraceReplayer {
         brk: hexNumber(h.brk),
         startStack: stackLine ? stackLine.end - 8 : 0,
         overcommitMemory: (h.overcommit_memory ?? 0) as 0 | 1 | 2,
+        // __vm_enough_memory's OVERCOMMIT_GUESS bound, when the header gives it.
+        commitGuessPages:
+          h.mem_total === undefined
+            ? Number.POSITIVE_INFINITY
+            : Math.floor(
+                (hexNumber(h.mem_total) +
+                  (h.swap_total === undefined ? 0 : hexNumber(h.swap_total))) /
+                  4096,
+              ),
         capSysRawio: privileged,
         capIpcLock: privileged,
       },

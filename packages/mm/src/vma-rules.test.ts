@@ -846,3 +846,34 @@ describe('files without an mmap method (do_mmap: can_mmap_file)', () => {
     for (const op of replayer.trace.ops) expect(replayer.step(op).mismatch).toBeNull();
   });
 });
+
+describe('overcommit_memory 0 (mm/util.c: __vm_enough_memory, OVERCOMMIT_GUESS)', () => {
+  // Found by a ptrace trace of Python catching MemoryError for a 30 GiB
+  // bytearray on a 23.5 GiB machine without swap: mmap and brk failed with
+  // ENOMEM, while a 20 GiB one succeeded. The bound is per call, not a sum.
+  const G = 2 ** 30;
+  const limit = (23 * G) / P;
+
+  test('one charge above RAM + swap is ENOMEM; reservations are not charged', () => {
+    const { mm } = newMm({ commitGuessPages: limit });
+    expect(mm.mmap(0, 30 * G, RW, ANON, null)).toEqual({ errno: 'ENOMEM' });
+    expect(mm.mmap(0, 30 * G, RW, MAP.SHARED | MAP.ANONYMOUS, null)).toEqual({ errno: 'ENOMEM' });
+    const a = ok(mm.mmap(0, 20 * G, RW, ANON, null));
+    const b = ok(mm.mmap(0, 20 * G, RW, ANON, null)); // no running total
+    const r = ok(mm.mmap(0, 30 * G, R, ANON, null)); // read-only: not charged
+    ok(mm.mmap(0, 30 * G, RW, ANON | MAP.NORESERVE, null));
+    expect(mm.mprotect(r, 30 * G, RW)).toEqual({ errno: 'ENOMEM' });
+    ok(mm.mprotect(r, 20 * G, RW));
+    // A MAP_FIXED over charged memory is charged only for what is new.
+    ok(mm.mmap(a, 20 * G, RW, FIXED, null));
+    // mremap charges what it adds (vrm_calc_charge: the delta), 4 GiB here.
+    ok(mm.mremap(b, 20 * G, 24 * G, 1));
+  });
+
+  test('brk that would charge more than RAM + swap returns the old break', () => {
+    const { mm } = newMm({ commitGuessPages: limit, startBrk: W, brk: W });
+    mm.setBrkArea(W);
+    expect(mm.sysBrk(W + 30 * G)).toBe(W);
+    expect(mm.sysBrk(W + 16 * P)).toBe(W + 16 * P);
+  });
+});

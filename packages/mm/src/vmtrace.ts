@@ -32,6 +32,9 @@ export interface VmtraceHeader {
   argv?: string[];
   threads?: boolean;
   thp?: string;
+  /** Optional: /proc/meminfo MemTotal and SwapTotal in bytes (hex), for the OVERCOMMIT_GUESS limit. */
+  mem_total?: string;
+  swap_total?: string;
 }
 
 export interface VmtraceFault {
