@@ -270,6 +270,14 @@ export class MmStruct {
     this.accountRemove(vma.flags, vma.pages);
   }
 
+  /**
+   * Release the pages mapped in [start, end), leaving the VMAs as they are (a
+   * replay does so before it redraws those VMAs to take the kernel's maps).
+   */
+  dropPages(start: number, end: number): void {
+    this.zapPages(undefined, start, end);
+  }
+
   /** Give `vma` an anon_vma as its first anonymous fault would (anon_vma_prepare). */
   prepareAnonVma(vma: VmArea): void {
     this.anonVmaPrepare(vma);
@@ -1792,7 +1800,7 @@ export class MmStruct {
   // ------------------------------------------------------------ page-level memory
 
   /** Release the pages of [start, end) that `vma` mapped. */
-  private zapPages(_vma: VmArea, start: number, end: number): void {
+  private zapPages(_vma: VmArea | undefined, start: number, end: number): void {
     if (this.ptes.size === 0) return;
     const doomed: number[] = [];
     this.ptes.forEach(start, end, (va) => {

@@ -258,8 +258,38 @@ export class TraceReplayer {
     if (!sameLines(expDel, delta.del) || !sameLines(expAdd, delta.add)) {
       const d = `maps delta: expected -[${expDel.join(', ')}] +[${expAdd.join(', ')}], got -[${delta.del.join(', ')}] +[${delta.add.join(', ')}]`;
       problem = problem === null ? d : `${problem}; ${d}`;
+      this.resync(prev, expDel, expAdd, after);
     }
     return { mismatch: problem, delta };
+  }
+
+  /**
+   * After an op whose maps delta differs from the kernel's, brings the areas
+   * back to the kernel's maps after that op (its maps before the op, which
+   * were ours, with its delta applied), the way a sync delta is applied: the
+   * ops after a mismatch are then judged from the kernel's state, so that one
+   * wrong rule counts the ops it gets wrong, not every op that follows. What
+   * maps does not show (anon_vma, VM_LOCKED, ...) is rebuilt as for a sync;
+   * the pages of the areas redrawn are released.
+   */
+  private resync(prev: string[], expDel: string[], expAdd: string[], after: string[]): void {
+    const gone = new Set(expDel);
+    const want = prev.filter((l) => !gone.has(l)).concat(expAdd);
+    const wantSet = new Set(want);
+    const afterSet = new Set(after);
+    const del = after.filter((l) => !wantSet.has(l));
+    try {
+      // The pages of the areas redrawn go: they may lie outside the kernel's
+      // areas or have more access than the redrawn ones allow.
+      for (const line of del) {
+        const l = parseMapsLine(line);
+        this.mm.dropPages(l.start, l.end);
+      }
+      this.applySync({ del, add: want.filter((l) => !afterSet.has(l)) });
+    } catch {
+      // Left as far as it got: the next ops show what still differs.
+    }
+    this.maps = renderMaps(this.mm);
   }
 
   private execute(op: VmtraceOp): string | null {
