@@ -24,6 +24,11 @@ export const FILE_AREA = {
    * devices such as /dev/null or /dev/urandom): mmap fails with ENODEV.
    */
   NONE: 'none',
+  /**
+   * mm/secretmem.c: a memfd_secret file (`/secretmem (deleted)`): only shared
+   * mappings, which are locked and left out of core dumps.
+   */
+  SECRETMEM: 'secretmem',
 } as const;
 export type FileArea = (typeof FILE_AREA)[keyof typeof FILE_AREA];
 

@@ -815,24 +815,51 @@ export class MmStruct {
       const misaligned =
         typeof off === 'number' ? off % hugeSize !== 0 : off % BigInt(hugeSize) !== 0n;
       if (misaligned || !(flags & MAP.NORESERVE)) {
-        // mm/vma.c: __mmap_region — the ->mmap hook runs after
-        // vms_clean_up_area cleared the replaced range's page tables, so on its
-        // failure vms_abort_munmap_vmas cannot put the old VMAs back: MAP_FIXED
-        // over mappings leaves a hole (unless may_expand_vm failed first).
-        if (flags & MAP.FIXED) {
-          const overlap = this.countPages(a, a + length);
-          if (this.mayExpandVm(vmFlags, length / PAGE - overlap)) this.munmap(a, length);
-        }
-        return misaligned ? errnoResult('EINVAL') : OOM;
+        return this.mmapHookFailed(a, length, vmFlags, flags, misaligned ? 'EINVAL' : 'ENOMEM');
       }
     }
     if (flags & MAP.NORESERVE && this.layout.overcommitMemory !== 2) vmFlags |= VM.NORESERVE;
+    // do_mmap decides on populating before the file's mmap hook adds flags.
+    const populate = vmFlags & VM_LOCKED || (flags & MAP_POPULATE_BITS) === MAP_POPULATE;
+    if (file !== null && fileArea(file) === FILE_AREA.SECRETMEM) {
+      // mm/secretmem.c: secretmem_mmap_prepare — shared mappings only, within
+      // RLIMIT_MEMLOCK (mlock_future_ok), then locked and not dumped. It runs
+      // where the ->mmap hook does, after a MAP_FIXED range was cleared.
+      const locked = vmFlags | VM.LOCKED;
+      const err = !(vmFlags & (VM.SHARED | VM.MAYSHARE))
+        ? 'EINVAL'
+        : !this.layout.capIpcLock && (this.lockedVm + length / PAGE) * PAGE > this.rlimits.memlock
+          ? 'EAGAIN'
+          : null;
+      if (err !== null) return this.mmapHookFailed(a, length, locked, flags, err);
+      vmFlags = locked | VM.DONTDUMP;
+    }
     const result = this.mmapRegion(file, a, length, vmFlags, pgoff);
     if (typeof result !== 'number') return result;
-    if (vmFlags & VM_LOCKED || (flags & MAP_POPULATE_BITS) === MAP_POPULATE) {
+    if (populate) {
       this.populate(result, result + length);
     }
     return result;
+  }
+
+  /**
+   * A file's mmap hook failed with `errno`. mm/vma.c: __mmap_region — the hook
+   * runs after vms_clean_up_area cleared the replaced range's page tables, so
+   * vms_abort_munmap_vmas cannot put the old VMAs back: MAP_FIXED over
+   * mappings leaves a hole (unless may_expand_vm failed first).
+   */
+  private mmapHookFailed(
+    a: number,
+    length: number,
+    vmFlags: number,
+    flags: number,
+    errno: 'EINVAL' | 'ENOMEM' | 'EAGAIN',
+  ): ErrnoResult {
+    if (flags & MAP.FIXED) {
+      const overlap = this.countPages(a, a + length);
+      if (this.mayExpandVm(vmFlags, length / PAGE - overlap)) this.munmap(a, length);
+    }
+    return errno === 'ENOMEM' ? OOM : errnoResult(errno);
   }
 
   /** mm/vma.c: __mmap_region. */

@@ -473,6 +473,7 @@ export class TraceReplayer {
 function areaOf(path: string, dev: string): FileArea {
   if (path === '/dev/zero') return FILE_AREA.ZERO;
   if (NO_MMAP.test(path)) return FILE_AREA.NONE;
+  if (path === '/secretmem (deleted)') return FILE_AREA.SECRETMEM;
   if (path.startsWith('/dev/shm/')) return FILE_AREA.SHMEM;
   return fileArea({ dev });
 }

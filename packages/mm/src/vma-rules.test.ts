@@ -877,3 +877,42 @@ describe('overcommit_memory 0 (mm/util.c: __vm_enough_memory, OVERCOMMIT_GUESS)'
     expect(mm.sysBrk(W + 16 * P)).toBe(W + 16 * P);
   });
 });
+
+describe('memfd_secret files (mm/secretmem.c: secretmem_mmap_prepare)', () => {
+  // Found by a ptrace trace mapping a memfd_secret descriptor (6.18).
+  const secret = (): MemoryFile =>
+    new MemoryFile({
+      path: '/secretmem (deleted)',
+      dev: '00:0e',
+      ino: 7,
+      size: 4 * P,
+      area: FILE_AREA.SECRETMEM,
+    });
+
+  test('only shared mappings, locked and not dumped; MADV_DONTNEED is then EINVAL', () => {
+    const f = secret();
+    const { mm } = newMm();
+    expect(mm.mmap(0, 4 * P, RW, MAP.PRIVATE, f)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mapCount).toBe(0);
+    const a = ok(mm.mmap(0, 4 * P, RW, MAP.SHARED, f));
+    const vma = mm.vmas.findContaining(a)!;
+    expect(vma.flags & (VM.LOCKED | VM.DONTDUMP)).toBe(VM.LOCKED | VM.DONTDUMP);
+    expect(mm.lockedVm).toBe(4);
+    expect(renderMaps(mm)).toEqual([
+      `${a.toString(16)}-${(a + 4 * P).toString(16)} rw-s 00000000 00:0e 7 /secretmem (deleted)`,
+    ]);
+    expect(mm.madvise(a, P, MADV.DONTNEED)).toEqual({ errno: 'EINVAL' });
+    ok(mm.munmap(a, 4 * P));
+    expect(mm.lockedVm).toBe(0);
+  });
+
+  test('over RLIMIT_MEMLOCK is EAGAIN; a failed MAP_FIXED leaves a hole where it asked', () => {
+    const f = secret();
+    const { mm } = newMm();
+    mm.rlimits.memlock = 2 * P;
+    expect(mm.mmap(0, 4 * P, RW, MAP.SHARED, f)).toEqual({ errno: 'EAGAIN' });
+    ok(mm.mmap(W, 4 * P, RW, FIXED, null));
+    expect(mm.mmap(W + P, P, RW, MAP.PRIVATE | MAP.FIXED, f)).toEqual({ errno: 'EINVAL' });
+    expect(draw(mm, W, 4)).toBe('A BB');
+  });
+});
