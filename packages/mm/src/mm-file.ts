@@ -29,6 +29,15 @@ export const FILE_AREA = {
    * mappings, which are locked and left out of core dumps.
    */
   SECRETMEM: 'secretmem',
+  /**
+   * fs/hugetlbfs/inode.c: hugetlb_get_unmapped_area — a file of a hugetlbfs
+   * mount of 2 MiB pages (the internal one behind anonymous MAP_HUGETLB
+   * mappings: `/anon_hugepage`). Placed aligned to its huge page size
+   * (arch/x86/kernel/sys_x86_64.c: get_align_mask), mapped with VM_HUGETLB.
+   */
+  HUGETLB_2M: 'hugetlb-2m',
+  /** HUGETLB_2M for the 1 GiB hstate (MAP_HUGE_1GB; its own internal mount). */
+  HUGETLB_1G: 'hugetlb-1g',
 } as const;
 export type FileArea = (typeof FILE_AREA)[keyof typeof FILE_AREA];
 
@@ -38,6 +47,13 @@ export type FileArea = (typeof FILE_AREA)[keyof typeof FILE_AREA];
  */
 export function fileArea(file: Pick<MmFile, 'area' | 'dev'>): FileArea {
   return file.area ?? (file.dev === '00:01' ? FILE_AREA.SHMEM : FILE_AREA.THP);
+}
+
+/** The huge page size of a hugetlbfs file (hstate_file), 0 for any other file. */
+export function fileHugePageSize(file: Pick<MmFile, 'area' | 'dev'>): number {
+  const area = fileArea(file);
+  if (area === FILE_AREA.HUGETLB_2M) return 2 * 1024 * 1024;
+  return area === FILE_AREA.HUGETLB_1G ? 1024 * 1024 * 1024 : 0;
 }
 
 /**

@@ -48,6 +48,15 @@ export interface MmLayout {
    * (mm/util.c: __vm_enough_memory, OVERCOMMIT_GUESS). Infinity: not known.
    */
   commitGuessPages: number;
+  /**
+   * The anonymous device numbers of the kernel's internal hugetlbfs mounts
+   * (one per hstate: 2 MiB, 1 GiB), which maps prints for the
+   * `/anon_hugepage (deleted)` file of an anonymous MAP_HUGETLB mapping
+   * (fs/hugetlbfs/inode.c: init_hugetlbfs_fs mounts them at boot, so their
+   * numbers depend on the machine: 00:11 and 00:12 on the recording one).
+   */
+  hugetlbfsDev2M: string;
+  hugetlbfsDev1G: string;
   /** CAP_SYS_RAWIO (mappings below mmap_min_addr) and CAP_IPC_LOCK (mlock limits). */
   capSysRawio: boolean;
   capIpcLock: boolean;
@@ -70,6 +79,8 @@ export const DEFAULT_LAYOUT: Readonly<MmLayout> = Object.freeze({
   maxMapCount: 65530,
   overcommitMemory: 0,
   commitGuessPages: Number.POSITIVE_INFINITY,
+  hugetlbfsDev2M: '00:11',
+  hugetlbfsDev1G: '00:12',
   capSysRawio: false,
   capIpcLock: false,
 } satisfies MmLayout);

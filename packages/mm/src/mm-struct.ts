@@ -10,7 +10,7 @@ import {
   PROT,
 } from './linux-abi.js';
 import type { MmFile } from './mm-file.js';
-import { FILE_AREA, fileArea, MemoryFile } from './mm-file.js';
+import { FILE_AREA, fileArea, fileHugePageSize, MemoryFile } from './mm-file.js';
 import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 import { DEFAULT_LAYOUT, DEFAULT_RLIMITS, type MmLayout, type Rlimits } from './mm-options.js';
 import { PageCache } from './page-cache.js';
@@ -82,14 +82,18 @@ const VM_GROWSDOWN = VM.GROWSDOWN;
 const VM_LOCKED = VM.LOCKED;
 const VM_ACCOUNT = VM.ACCOUNT;
 const VM_EXEC = VM.EXEC;
+const VM_HUGETLB = VM.HUGETLB;
 /** is_data_mapping: (flags & DATA_MASK) === VM_WRITE. */
 const DATA_MASK = VM.WRITE | VM.SHARED | VM.GROWSDOWN;
 /** vm_stat_account's exec_vm: (flags & EXEC_MASK) === VM_EXEC. */
 const EXEC_MASK = VM.EXEC | VM.WRITE | VM.GROWSDOWN;
-/** accountable_mapping: (flags & ACCOUNTABLE_MASK) === VM_WRITE. */
-const ACCOUNTABLE_MASK = VM.NORESERVE | VM.SHARED | VM.WRITE;
+/**
+ * accountable_mapping: (flags & ACCOUNTABLE_MASK) === VM_WRITE (a hugetlbfs
+ * file is never charged: its huge pages are reserved instead).
+ */
+const ACCOUNTABLE_MASK = VM.NORESERVE | VM.SHARED | VM.WRITE | VM.HUGETLB;
 /** mprotect_fixup charges a private mapping becoming writable unless one of these is set. */
-const CHARGED_MASK = VM.ACCOUNT | VM.WRITE | VM.SHARED | VM.NORESERVE;
+const CHARGED_MASK = VM.ACCOUNT | VM.WRITE | VM.SHARED | VM.NORESERVE | VM.HUGETLB;
 /** What every mmap starts from besides the protection (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC). */
 const VM_MAY_ALL = VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC;
 /** The mmap flags calc_vm_flag_bits turns into VM_* flags. */
@@ -133,6 +137,10 @@ interface MergeCandidate {
   end: number;
 }
 
+/**
+ * fs/inode.c: get_next_ino — the inode numbers of the kernel's internal
+ * files: shared anonymous memory (shmem) and `/anon_hugepage` (hugetlbfs).
+ */
 let shmemInode = 1;
 
 /**
@@ -293,24 +301,44 @@ export class MmStruct {
   }
 
   /**
-   * mm/vma.c: __split_vma asks vm_ops->may_split first, and a special mapping
-   * ([vdso], [vvar], ...: special_mapping_split) always answers -EINVAL, so an
-   * operation that would cut one at `start` or `end` fails with EINVAL.
+   * mm/vma.c: __split_vma asks vm_ops->may_split first: a special mapping
+   * ([vdso], [vvar], ...: special_mapping_split) always answers -EINVAL, a
+   * hugetlb one (mm/hugetlb.c: hugetlb_vm_op_split) unless `addr` is a
+   * boundary of its huge pages.
    */
-  private splitsSpecial(start: number, end: number): boolean {
+  private refusesSplit(vma: VmArea, addr: number): boolean {
+    if (vma.special !== null) return true;
+    return (vma.flags & VM_HUGETLB) !== 0 && addr % hugeSizeOf(vma) !== 0;
+  }
+
+  /** An operation on [start, end) would cut a VMA where it refuses to be split (refusesSplit). */
+  private splitsRefused(start: number, end: number): boolean {
     const first = this.vmas.findContaining(start);
-    if (first !== undefined && first.special !== null && first.start < start) return true;
+    if (first !== undefined && first.start < start && this.refusesSplit(first, start)) return true;
     const last = this.vmas.findContaining(end);
-    return last !== undefined && last.special !== null && last.start < end;
+    return last !== undefined && last.start < end && this.refusesSplit(last, end);
   }
 
   /**
    * mm/vma.c: vms_gather_munmap_vmas splits the first VMA at `start` before it
    * splits the last one at the end; when that second split is refused, the first
-   * stays split (two lines maps shows alike) and the call fails with EINVAL.
+   * stays split (two lines maps shows alike, or a hugetlb VMA cut on a huge page
+   * boundary) and the call fails with EINVAL.
    */
-  private failedSpecialSplit(first: VmArea, start: number): ErrnoResult {
-    if (first.start < start && first.special === null) this.splitAt(first, start);
+  private failedSplit(first: VmArea, start: number): ErrnoResult {
+    if (first.start < start && !this.refusesSplit(first, start)) this.splitAt(first, start);
+    return errnoResult('EINVAL');
+  }
+
+  /**
+   * mm/vma.c: vma_modify splits `vma` at `start`, then at `end`; a refused
+   * split (refusesSplit) fails the mprotect or madvise with EINVAL, a split at
+   * `start` made before a refused one at `end` staying. Null when both may go.
+   */
+  private refusedModifySplit(vma: VmArea, start: number, end: number): ErrnoResult | null {
+    const head = start > vma.start && this.refusesSplit(vma, start);
+    if (!head && !(end < vma.end && this.refusesSplit(vma, end))) return null;
+    if (!head && start > vma.start) this.splitAt(vma, start);
     return errnoResult('EINVAL');
   }
 
@@ -566,19 +594,24 @@ export class MmStruct {
     pgoff: number,
     flags: number,
     hasFile: boolean,
+    alignMask = 0,
   ): number {
     return this.layout.topdown
-      ? this.getAreaTopdown(addr, len, pgoff, flags, hasFile)
-      : this.getAreaBottomup(addr, len, pgoff, flags, hasFile);
+      ? this.getAreaTopdown(addr, len, pgoff, flags, hasFile, alignMask)
+      : this.getAreaBottomup(addr, len, pgoff, flags, hasFile, alignMask);
   }
 
-  /** arch_get_unmapped_area_topdown (x86_64, no randomization), -1 on failure. */
+  /**
+   * arch_get_unmapped_area_topdown (x86_64, no randomization), -1 on failure.
+   * `alignMask`: get_align_mask, the huge page size - 1 for a hugetlbfs file.
+   */
   private getAreaTopdown(
     addr: number,
     len: number,
     pgoff: number,
     flags: number,
     hasFile: boolean,
+    alignMask = 0,
   ): number {
     if (len > this.layout.taskSize) return -1;
     if (!(flags & MAP['32BIT'])) {
@@ -591,10 +624,16 @@ export class MmStruct {
       }
       let high = this.layout.mmapBase;
       if (addr > DEFAULT_MAP_WINDOW) high += this.layout.taskSize - DEFAULT_MAP_WINDOW;
-      const found = this.unmappedAreaTopdown(len, PAGE, high, 0, hasFile ? pgoff * PAGE : 0);
+      const found = this.unmappedAreaTopdown(
+        len,
+        PAGE,
+        high,
+        alignMask,
+        hasFile ? pgoff * PAGE : 0,
+      );
       if (found >= 0) return found;
     }
-    return this.getAreaBottomup(addr, len, pgoff, flags, hasFile);
+    return this.getAreaBottomup(addr, len, pgoff, flags, hasFile, alignMask);
   }
 
   /** arch_get_unmapped_area (bottom-up; MAP_32BIT and the top-down fallback). */
@@ -604,6 +643,7 @@ export class MmStruct {
     pgoff: number,
     flags: number,
     hasFile: boolean,
+    alignMask = 0,
   ): number {
     let begin: number;
     let end: number;
@@ -621,7 +661,7 @@ export class MmStruct {
       if (end - len >= addr && (vma === undefined || addr + len <= this.vmStartGap(vma)))
         return addr;
     }
-    return this.unmappedArea(len, begin, end, 0, hasFile ? pgoff * PAGE : 0);
+    return this.unmappedArea(len, begin, end, alignMask, hasFile ? pgoff * PAGE : 0);
   }
 
   /**
@@ -669,6 +709,11 @@ export class MmStruct {
       // after the TASK_SIZE check above, so the placement functions below are
       // never asked for one (they do not test MAP_FIXED themselves).
       result = addr;
+    } else if (area === FILE_AREA.HUGETLB_2M || area === FILE_AREA.HUGETLB_1G) {
+      // fs/hugetlbfs/inode.c: hugetlb_get_unmapped_area — the hint rounded up
+      // to the huge page size, and the search aligned to it.
+      const size = fileHugePageSize(file as MmFile);
+      result = this.getAreaMm(Math.ceil(addr / size) * size, len, pgoff, flags, true, size - 1);
     } else if (area === FILE_AREA.THP || (area === FILE_AREA.ZERO && !shared)) {
       // Regular files on ext4 use thp_get_unmapped_area, and so does a private
       // mapping of /dev/zero (drivers/char/mem.c: get_unmapped_area_zero).
@@ -721,14 +766,26 @@ export class MmStruct {
     let pgoff = typeof off === 'number' ? off / PAGE : Number(off / 4096n);
     // mm/mmap.c: ksys_mmap_pgoff — MAP_HUGETLB maps a hugetlbfs file: a
     // file of another kind is refused, an anonymous one gets an internal
-    // hugetlbfs file of the hstate named by the MAP_HUGE_* size bits, and the
-    // length is rounded up to that huge page size.
+    // hugetlbfs file of the hstate named by the MAP_HUGE_* size bits
+    // (hugetlb_file_setup: a new unlinked `/anon_hugepage` per call, on that
+    // hstate's internal mount), and the length is rounded up to that huge
+    // page size.
     let hugeSize = 0;
+    let hugeFile: MemoryFile | null = null;
     if (flags & MAP.HUGETLB) {
       if (file !== null) return errnoResult('EINVAL');
       hugeSize = hugePageSize((flags >>> MAP_HUGE_SHIFT) & MAP_HUGE_MASK);
       if (hugeSize === 0) return errnoResult('EINVAL');
       len = alignU64(len, hugeSize);
+      const giant = hugeSize !== PMD_SIZE;
+      hugeFile = new MemoryFile({
+        path: '/anon_hugepage',
+        dev: giant ? this.layout.hugetlbfsDev1G : this.layout.hugetlbfsDev2M,
+        ino: shmemInode++,
+        size: clampHuge(len),
+        area: giant ? FILE_AREA.HUGETLB_1G : FILE_AREA.HUGETLB_2M,
+      });
+      hugeFile.unlink();
     }
     // mm/mmap.c: do_mmap
     if (isZero(len)) return errnoResult('EINVAL');
@@ -749,7 +806,7 @@ export class MmStruct {
     // fs/hugetlbfs/inode.c: hugetlb_get_unmapped_area — a fixed address must
     // be huge-page aligned.
     if (hugeSize !== 0 && flags & MAP.FIXED && a % hugeSize !== 0) return errnoResult('EINVAL');
-    const got = this.getUnmappedArea(file, a, length, pgoff, flags);
+    const got = this.getUnmappedArea(hugeFile ?? file, a, length, pgoff, flags);
     if (typeof got !== 'number') return got;
     a = got;
     if (flags & MAP.FIXED_NOREPLACE && this.vmas.findIntersection(a, a + length))
@@ -807,9 +864,7 @@ export class MmStruct {
       // fs/hugetlbfs/inode.c: hugetlbfs_file_mmap — EINVAL for an offset that
       // is not huge-page aligned; then hugetlb_reserve_pages reserves the huge
       // pages up front, and the simulated machine has none in its pool
-      // (nr_hugepages = 0). MAP_NORESERVE skips the reservation; that hugetlb
-      // VMA (/anon_hugepage) is not modelled and is mapped as ordinary
-      // anonymous memory.
+      // (nr_hugepages = 0). MAP_NORESERVE skips the reservation.
       // (the offset of the internal file: the caller's, which anonymous
       // memory otherwise ignores)
       const misaligned =
@@ -817,6 +872,16 @@ export class MmStruct {
       if (misaligned || !(flags & MAP.NORESERVE)) {
         return this.mmapHookFailed(a, length, vmFlags, flags, misaligned ? 'EINVAL' : 'ENOMEM');
       }
+      // A file mapping of the internal file at the caller's offset (do_mmap:
+      // the anonymous branch above never ran for it in Linux); the flags
+      // hugetlbfs_file_mmap sets (VM_HUGETLB | VM_DONTEXPAND: never merged,
+      // never grown by mremap) and the VM_NORESERVE do_mmap gives a hugetlbfs
+      // file for MAP_NORESERVE whatever overcommit_memory says. __mmap_region
+      // drops VM_LOCKED from a hugetlb VMA (its pages are never counted as
+      // locked), though MAP_LOCKED still populates it.
+      file = hugeFile as MemoryFile;
+      pgoff = typeof off === 'number' ? off / PAGE : Number(off / 4096n);
+      vmFlags |= VM_HUGETLB | VM.DONTEXPAND | VM.NORESERVE;
     }
     if (flags & MAP.NORESERVE && this.layout.overcommitMemory !== 2) vmFlags |= VM.NORESERVE;
     // do_mmap decides on populating before the file's mmap hook adds flags.
@@ -834,6 +899,7 @@ export class MmStruct {
       if (err !== null) return this.mmapHookFailed(a, length, locked, flags, err);
       vmFlags = locked | VM.DONTDUMP;
     }
+    if (vmFlags & VM_HUGETLB) vmFlags &= ~(VM_LOCKED | VM.LOCKONFAULT);
     const result = this.mmapRegion(file, a, length, vmFlags, pgoff);
     if (typeof result !== 'number') return result;
     if (populate) {
@@ -904,8 +970,8 @@ export class MmStruct {
       ) {
         return OOM;
       }
-      if (first !== undefined && this.splitsSpecial(addr, end))
-        return this.failedSpecialSplit(first, addr);
+      if (first !== undefined && this.splitsRefused(addr, end))
+        return this.failedSplit(first, addr);
       if (first !== undefined && this.remapsInPlace(first, file, addr, end, vmFlags, pgoff)) {
         this.placedAt = -1;
         this.placedPrev = undefined;
@@ -1057,7 +1123,7 @@ export class MmStruct {
     if (first === undefined) return 0;
     if (first.start < s && end < first.end && this.vmas.count >= this.layout.maxMapCount)
       return OOM;
-    if (this.splitsSpecial(s, end)) return this.failedSpecialSplit(first, s);
+    if (this.splitsRefused(s, end)) return this.failedSplit(first, s);
     this.unmapFrom(first, s, end);
     return 0;
   }
@@ -1203,7 +1269,10 @@ export class MmStruct {
     // Splitting needs a free map slot (split_vma).
     const splits = (start > vma.start ? 1 : 0) + (end < vma.end ? 1 : 0);
     if (splits > 0 && this.vmas.count >= this.layout.maxMapCount) return OOM;
-    if (splits > 0 && vma.special !== null) return errnoResult('EINVAL');
+    if (splits > 0) {
+      const refused = this.refusedModifySplit(vma, start, end);
+      if (refused !== null) return refused;
+    }
     this.accountRemove(oldFlags, pages);
     const result = this.modifyFlags(vma, start, end, newFlags);
     this.statAccount(newFlags, pages);
@@ -1256,15 +1325,23 @@ export class MmStruct {
     if (flags & MREMAP.FIXED && oldAligned === nl) return this.remapMove(a, nl, na, flags);
     const vma = this.vmas.findContaining(a);
     if (vma === undefined) return errnoResult('EFAULT');
-    const prep = this.checkPrepVma(vma, a, oldAligned, nl, flags);
+    let ol = oldAligned;
+    let newL = nl;
+    if (vma.flags & VM_HUGETLB) {
+      const size = hugeSizeOf(vma);
+      ol = Math.ceil(ol / size) * size;
+      newL = Math.ceil(newL / size) * size;
+      if (!alignHugetlb(size, a, ol, newL, na)) return errnoResult('EINVAL');
+    }
+    const prep = this.checkPrepVma(vma, a, ol, newL, flags);
     if (prep !== null) return prep;
-    if (impliesNew) return this.mremapTo(a, oldAligned, nl, flags, na);
-    if (oldAligned === nl) return a;
-    if (oldAligned > nl) {
-      const r = this.munmap(a + nl, oldAligned - nl);
+    if (impliesNew) return this.mremapTo(a, ol, newL, flags, na);
+    if (ol === newL) return a;
+    if (ol > newL) {
+      const r = this.munmap(a + newL, ol - newL);
       return typeof r === 'number' ? a : r;
     }
-    return this.expandVma(vma, a, oldAligned, nl, flags);
+    return this.expandVma(vma, a, ol, newL, flags);
   }
 
   /** mm/mremap.c: check_prep_vma. */
@@ -1324,12 +1401,19 @@ export class MmStruct {
       const vma = this.vmas.findIntersection(cursor, end);
       if (vma === undefined) break;
       const addr = Math.max(vma.start, start);
-      const l = Math.min(end, vma.end) - addr;
+      let l = Math.min(end, vma.end) - addr;
       if (!seen && start < vma.start) return errnoResult('EFAULT');
       const offset = seen ? vma.start - lastEnd : 0;
       lastEnd = vma.end;
       cursor = vma.end;
-      const prep = this.checkPrepVma(vma, addr, l, l, flags);
+      let prep = null;
+      if (vma.flags & VM_HUGETLB) {
+        // check_prep_vma aligns each hugetlb VMA's part of the move (align_hugetlb).
+        const size = hugeSizeOf(vma);
+        l = Math.ceil(l / size) * size;
+        if (!alignHugetlb(size, addr, l, l, target + offset)) prep = errnoResult('EINVAL');
+      }
+      prep ??= this.checkPrepVma(vma, addr, l, l, flags);
       const r = prep ?? this.mremapTo(addr, l, l, flags, target + offset);
       if (typeof r !== 'number') return r;
       if (!seen) result = r;
@@ -1437,7 +1521,10 @@ export class MmStruct {
     if (this.vmas.count >= this.layout.maxMapCount - 3) return OOM;
     // move_vma checks may_split at both ends of the source before anything moves
     // (a MREMAP_FIXED target has already been unmapped by then).
-    if (vma.special !== null && (oldAddr > vma.start || oldAddr + oldLen < vma.end))
+    if (
+      (oldAddr > vma.start && this.refusesSplit(vma, oldAddr)) ||
+      (oldAddr + oldLen < vma.end && this.refusesSplit(vma, oldAddr + oldLen))
+    )
       return errnoResult('EINVAL');
     // The pages' new entries may need page-table frames: install them before
     // anything else changes, so a move that cannot get a frame leaves all as it was.
@@ -1670,6 +1757,15 @@ export class MmStruct {
         if (vma.flags & VM.PFNMAP || (advice === MADV.DONTNEED && vma.flags & VM.LOCKED)) {
           return errnoResult('EINVAL');
         }
+        if (vma.flags & VM_HUGETLB) {
+          // madvise_dontneed_free_valid_vma: a hugetlb range must start on a
+          // huge page boundary; its end is rounded down to one (a range inside
+          // one huge page succeeds and drops nothing).
+          const size = hugeSizeOf(vma);
+          if (start % size !== 0) return errnoResult('EINVAL');
+          this.zapPages(vma, start, Math.max(start, Math.floor(end / size) * size));
+          return end;
+        }
         this.zapPages(vma, start, end);
         return end;
       case MADV.FREE:
@@ -1685,7 +1781,8 @@ export class MmStruct {
         return end;
       case MADV.COLD:
       case MADV.PAGEOUT:
-        if (vma.flags & (VM.LOCKED | VM.PFNMAP)) return errnoResult('EINVAL');
+        // can_madv_lru_vma: hugetlb pages are not on the LRU lists.
+        if (vma.flags & (VM.LOCKED | VM.PFNMAP | VM_HUGETLB)) return errnoResult('EINVAL');
         return end;
       case MADV.GUARD_INSTALL:
         if (vma.flags & (VM_SPECIAL | VM.LOCKED) || vma.special !== null)
@@ -1713,7 +1810,10 @@ export class MmStruct {
     const pages = (end - start) / PAGE;
     const splits = (start > vma.start ? 1 : 0) + (end < vma.end ? 1 : 0);
     if (splits > 0 && this.vmas.count >= this.layout.maxMapCount) return OOM;
-    if (splits > 0 && vma.special !== null) return errnoResult('EINVAL');
+    if (splits > 0) {
+      const refused = this.refusedModifySplit(vma, start, end);
+      if (refused !== null) return refused;
+    }
     this.accountRemove(vma.flags, pages);
     const result = this.modifyFlags(vma, start, end, flags);
     this.statAccount(flags, pages);
@@ -1920,6 +2020,10 @@ export class MmStruct {
       return FAULTS.SEGV_ACCERR;
     }
     if (this.guardPages.size > 0 && this.guardPages.has(page)) return FAULTS.SEGV_MAPERR;
+    // mm/hugetlb.c: hugetlb_no_page — every hugetlb fault needs a huge page
+    // (reads too: there is no huge zero page), and alloc_hugetlb_folio finds
+    // the pool empty (nr_hugepages = 0): -ENOSPC, VM_FAULT_SIGBUS.
+    if (vma.flags & VM_HUGETLB) return FAULTS.BUS_ADRERR;
     const entry = this.ptes.get(page);
     if (entry >= 0) {
       if (!write || pteBits(entry) & PTE_BITS.WRITE) return null;
@@ -2429,6 +2533,27 @@ function mmapAccountFlags(vmFlags: number): number {
 /** include/linux/mm.h: is_data_mapping — private writable, not stack. */
 function isDataMapping(flags: number): boolean {
   return (flags & DATA_MASK) === VM_WRITE;
+}
+
+/**
+ * mm/mremap.c: align_hugetlb, given the lengths already rounded up to the
+ * huge page size: both addresses must be huge-page aligned (new_addr as
+ * passed, even without MREMAP_FIXED), and a hugetlb mapping may not grow
+ * (its reservation cannot be split). False for EINVAL.
+ */
+function alignHugetlb(
+  size: number,
+  addr: number,
+  oldLen: number,
+  newLen: number,
+  newAddr: number,
+): boolean {
+  return addr % size === 0 && newAddr % size === 0 && newLen <= oldLen;
+}
+
+/** hstate_vma: the huge page size of a hugetlb VMA. */
+function hugeSizeOf(vma: VmArea): number {
+  return (vma.file !== null && fileHugePageSize(vma.file)) || PMD_SIZE;
 }
 
 /**

@@ -1,13 +1,20 @@
 import { isErrno } from './linux-abi.js';
 import { type ParsedLine, parseMapsLine } from './maps-line.js';
-import { FILE_AREA, type FileArea, fileArea, MemoryFile, type MmFile } from './mm-file.js';
+import {
+  FILE_AREA,
+  type FileArea,
+  fileArea,
+  fileHugePageSize,
+  MemoryFile,
+  type MmFile,
+} from './mm-file.js';
 import type { MmFrameSource, MmPhysicalMemory } from './mm-frames.js';
 import { computeMmapBase } from './mm-options.js';
 import { type Fault, MmStruct } from './mm-struct.js';
 import { renderMaps } from './proc-maps.js';
 import type { PteStore } from './pte-store.js';
 import { AnonVma, VmArea } from './vm-area.js';
-import { VM } from './vm-flags.js';
+import { VM, VM_SPECIAL } from './vm-flags.js';
 import { hexArg, hexNumber, rlimitValue, type Vmtrace, type VmtraceOp } from './vmtrace.js';
 
 /** One operation whose outcome differs from the kernel's. */
@@ -55,9 +62,13 @@ export class TraceReplayer {
   readonly mm: MmStruct;
   private readonly files = new Map<string, MemoryFile>();
   private readonly fids = new Map<number, MemoryFile>();
-  /** /dev/zero (deleted) inode numbers: trace's ↔ simulator's. */
-  private readonly shmTraceToSim = new Map<number, number>();
-  private readonly shmSimToTrace = new Map<number, number>();
+  /**
+   * Identities (`dev ino`) of the kernel's internal files, picked at run time:
+   * `/dev/zero (deleted)` on 00:01 and `/anon_hugepage (deleted)` on a
+   * hugetlbfs mount: trace's ↔ simulator's.
+   */
+  private readonly shmTraceToSim = new Map<string, string>();
+  private readonly shmSimToTrace = new Map<string, string>();
   private maps: string[];
 
   constructor(trace: Vmtrace, options: ReplayOptions) {
@@ -202,37 +213,47 @@ export class TraceReplayer {
       if (deleted) (file as MemoryFile).unlink();
     }
     if (l.name === '[stack]') flags |= VM.GROWSDOWN;
-    if (special === null && flags & VM.WRITE && !(flags & VM.MAYSHARE)) flags |= VM.ACCOUNT;
+    // An anonymous MAP_HUGETLB mapping: what hugetlbfs_file_mmap and do_mmap
+    // gave it; with an empty huge page pool only MAP_NORESERVE makes one.
+    const hugetlb = file !== null && fileHugePageSize(file) !== 0;
+    if (hugetlb) flags |= VM.HUGETLB | VM.DONTEXPAND | VM.NORESERVE;
+    if (special === null && !hugetlb && flags & VM.WRITE && !(flags & VM.MAYSHARE))
+      flags |= VM.ACCOUNT;
     const pgoff = file !== null ? l.offset / 4096 : l.start / 4096;
     // Writable private memory of a running program has almost always been touched.
     const anonVma =
-      initial && special === null && flags & VM.WRITE && !(flags & VM.MAYSHARE)
+      initial && special === null && !hugetlb && flags & VM.WRITE && !(flags & VM.MAYSHARE)
         ? new AnonVma()
         : null;
     return new VmArea(l.start, l.end, pgoff, file, flags, anonVma, special);
   }
 
-  /** Translate the trace's /dev/zero inode numbers to the simulator's, binding new ones. */
+  /**
+   * Translate the identities of the trace's internal files (isInternalFile) to
+   * the simulator's, binding a new one to the simulator's file at the same
+   * range (FORMAT.md: compare them as identities).
+   */
   private bindShm(expected: string[], got: string[]): string[] {
-    const gotShm = new Map<string, number>();
+    const gotShm = new Map<string, string>();
     for (const line of got) {
       const l = parseMapsLine(line);
-      if (l.dev === '00:01') gotShm.set(`${l.start}-${l.end}`, l.ino);
+      if (isInternalFile(l)) gotShm.set(`${l.start}-${l.end} ${l.name}`, `${l.dev} ${l.ino}`);
     }
     return expected.map((line) => {
       const l = parseMapsLine(line);
-      if (l.dev !== '00:01') return line;
-      let sim = this.shmTraceToSim.get(l.ino);
+      if (!isInternalFile(l)) return line;
+      const id = `${l.dev} ${l.ino}`;
+      let sim = this.shmTraceToSim.get(id);
       if (sim === undefined) {
-        const candidate = gotShm.get(`${l.start}-${l.end}`);
+        const candidate = gotShm.get(`${l.start}-${l.end} ${l.name}`);
         if (candidate !== undefined && !this.shmSimToTrace.has(candidate)) {
           sim = candidate;
-          this.shmTraceToSim.set(l.ino, sim);
-          this.shmSimToTrace.set(sim, l.ino);
+          this.shmTraceToSim.set(id, sim);
+          this.shmSimToTrace.set(sim, id);
         }
       }
       if (sim === undefined) return line;
-      return line.replace(` 00:01 ${l.ino} `, ` 00:01 ${sim} `);
+      return line.replace(` ${id} `, ` ${sim} `);
     });
   }
 
@@ -472,10 +493,21 @@ export class TraceReplayer {
  */
 function areaOf(path: string, dev: string): FileArea {
   if (path === '/dev/zero') return FILE_AREA.ZERO;
+  // The internal file of an anonymous MAP_HUGETLB mapping; the hstate is not
+  // in the line (each has its own device number): taken for 2 MiB.
+  if (path === '/anon_hugepage') return FILE_AREA.HUGETLB_2M;
   if (NO_MMAP.test(path)) return FILE_AREA.NONE;
   if (path === '/secretmem (deleted)') return FILE_AREA.SECRETMEM;
   if (path.startsWith('/dev/shm/')) return FILE_AREA.SHMEM;
   return fileArea({ dev });
+}
+
+/**
+ * A maps line of a file the kernel creates internally, whose inode number
+ * (and, for hugetlbfs, device number) it picks at run time.
+ */
+function isInternalFile(l: ParsedLine): boolean {
+  return l.dev === '00:01' || l.name === '/anon_hugepage (deleted)';
 }
 
 /** Names readlink gives for open files whose file_operations have no mmap (ENODEV). */
@@ -488,6 +520,7 @@ function looksMergeable(a: VmArea, b: VmArea): boolean {
     a.end === b.start &&
     a.special === null &&
     b.special === null &&
+    !(a.flags & VM_SPECIAL) &&
     a.flags === b.flags &&
     a.file === b.file &&
     a.pgoff + a.pages === b.pgoff &&

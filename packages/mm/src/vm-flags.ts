@@ -37,6 +37,11 @@ export const VM = {
   MERGEABLE: 0x4000000,
   /** MAP_DROPPABLE: pages may be dropped instead of swapped; never mlocked. */
   DROPPABLE: 0x8000000,
+  /**
+   * A hugetlbfs mapping (is_vm_hugetlb_page): split only on huge page
+   * boundaries, never charged, never mlocked; with DONTEXPAND, never merged.
+   */
+  HUGETLB: 0x10000000,
 } as const;
 
 /** r/w/x: the access bits mprotect replaces. VM_ACCESS_FLAGS. */

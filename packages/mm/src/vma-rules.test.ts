@@ -916,3 +916,193 @@ describe('memfd_secret files (mm/secretmem.c: secretmem_mmap_prepare)', () => {
     expect(draw(mm, W, 4)).toBe('A BB');
   });
 });
+
+describe('MAP_HUGETLB | MAP_NORESERVE maps a hugetlbfs file (mm/mmap.c: ksys_mmap_pgoff, fs/hugetlbfs/inode.c: hugetlbfs_file_mmap)', () => {
+  // Found by ptrace traces of C programs on 6.18 with nr_hugepages = 0
+  // (c-thp op 36, huge-errors ops 32-33, hug-split, hug-remap).
+  const H = 0x20_0000;
+  const HUGE = ANON | MAP.HUGETLB | MAP.NORESERVE;
+  /** [start, end, pgoff] of every VMA, relative to `base`, in huge pages. */
+  const areas = (mm: ReturnType<typeof newMm>['mm'], base: number) =>
+    [...mm.vmas].map((v) => [(v.start - base) / H, (v.end - base) / H, (v.pgoff * P) / H]);
+
+  test('each mmap gets its own unlinked /anon_hugepage file: VM_HUGETLB, never merged, never charged', () => {
+    const { mm } = newMm();
+    const a = ok(mm.mmap(0, H + P, RW, HUGE, null));
+    const b = ok(mm.mmap(0, H, R, (HUGE ^ MAP.PRIVATE) | MAP.SHARED, null));
+    // hugetlb_get_unmapped_area: huge-page aligned, the length rounded up.
+    expect(a % H).toBe(0);
+    expect(b).toBe(a - H);
+    const maps = renderMaps(mm);
+    expect(maps[0]).toMatch(
+      /^[0-9a-f]+-[0-9a-f]+ r--s 00000000 00:11 (\d+) \/anon_hugepage \(deleted\)$/,
+    );
+    expect(maps[1]).toMatch(/ rw-p 00000000 00:11 \d+ \/anon_hugepage \(deleted\)$/);
+    expect(maps[0].split(' ')[4]).not.toBe(maps[1].split(' ')[4]);
+    const vma = mm.vmas.findContaining(a) as VmArea;
+    expect(vma.flags & (VM.HUGETLB | VM.DONTEXPAND | VM.NORESERVE | VM.ACCOUNT)).toBe(
+      VM.HUGETLB | VM.DONTEXPAND | VM.NORESERVE,
+    );
+    // Adjacent, same protection: still two VMAs (two files, VM_DONTEXPAND).
+    ok(mm.mprotect(b, H, RW));
+    expect(mm.vmas.count).toBe(2);
+    // The caller's offset is the file offset maps prints; MAP_HUGE_1GB has its own mount.
+    const c = ok(mm.mmap(0, H, R, HUGE, null, 2 * H));
+    expect(renderMaps(mm)[0]).toMatch(/ r--p 00400000 00:11 \d+ \/anon_hugepage/);
+    const g = ok(mm.mmap(0, P, R, HUGE | (30 << 26), null));
+    expect(g % 2 ** 30).toBe(0);
+    expect(renderMaps(mm)[0]).toMatch(
+      new RegExp(`^${g.toString(16)}-${(g + 2 ** 30).toString(16)} r--p 00000000 00:12 `),
+    );
+    expect(c).toBeLessThan(b);
+  });
+
+  test('splitting it off a huge page boundary is EINVAL (mm/hugetlb.c: hugetlb_vm_op_split)', () => {
+    const { mm } = newMm();
+    const a = ok(mm.mmap(0, 3 * H, RW, HUGE, null));
+    expect(mm.munmap(a + P, P)).toEqual({ errno: 'EINVAL' });
+    expect(mm.munmap(a, P)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mprotect(a + P, P, R)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mmap(a + P, P, R, FIXED, null)).toEqual({ errno: 'EINVAL' });
+    expect(mm.madvise(a, P, MADV.DONTFORK)).toEqual({ errno: 'EINVAL' });
+    expect(mm.madvise(a, P, MADV.HUGEPAGE)).toEqual({ errno: 'EINVAL' });
+    expect(areas(mm, a)).toEqual([[0, 3, 0]]);
+    // The split at the start is made before the one at the end is refused
+    // (vms_gather_munmap_vmas, vma_modify): that one stays.
+    expect(mm.munmap(a + H, H + P)).toEqual({ errno: 'EINVAL' });
+    expect(areas(mm, a)).toEqual([
+      [0, 1, 0],
+      [1, 3, 1],
+    ]);
+    ok(mm.mprotect(a + H, H, R));
+    expect(areas(mm, a)).toEqual([
+      [0, 1, 0],
+      [1, 2, 1],
+      [2, 3, 2],
+    ]);
+    // mprotect changes the VMAs before the one it cannot split.
+    expect(mm.mprotect(a, 3 * H - P, R)).toEqual({ errno: 'EINVAL' });
+    expect(renderMaps(mm).map((l) => l.split(' ')[1])).toEqual(['r--p', 'r--p', 'rw-p']);
+    // On huge page boundaries everything works, MAP_FIXED included.
+    ok(mm.mmap(a + 2 * H, H, R, FIXED, null));
+    expect(renderMaps(mm)[2]).toMatch(/ r--p 00000000 00:00 0$/);
+    ok(mm.madvise(a + H, H, MADV.DONTFORK));
+    ok(mm.munmap(a, 2 * H));
+    expect(mm.vmas.count).toBe(1);
+  });
+
+  test('mremap: addresses huge-page aligned, lengths rounded up, no growth, no MREMAP_DONTUNMAP (mm/mremap.c: align_hugetlb)', () => {
+    const { mm } = newMm();
+    const a = ok(mm.mmap(0, 4 * H, RW, HUGE, null));
+    const t = W;
+    ok(mm.mmap(t, 8 * H, PROT.NONE, FIXED, null));
+    expect(mm.mremap(a, H, 2 * H, 1)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mremap(a, H, H + P, 0)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mremap(a + P, P, P, 3, t)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mremap(a, H, H, 3, t + P)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mremap(a, H, H, 5)).toEqual({ errno: 'EINVAL' });
+    // A page's move takes the whole huge page; the file offset goes with it.
+    expect(ok(mm.mremap(a, P, P, 3, t + 2 * H))).toBe(t + 2 * H);
+    expect(ok(mm.mremap(a + 3 * H, H, H, 3, t + 6 * H))).toBe(t + 6 * H);
+    expect(
+      [...mm.vmas].filter((v) => v.flags & VM.HUGETLB).map((v) => [v.start, v.pgoff * P]),
+    ).toEqual([
+      [t + 2 * H, 0],
+      [t + 6 * H, 3 * H],
+      [a + H, H],
+    ]);
+    // Shrinking to less than a huge page, or a length short of one: no change.
+    expect(ok(mm.mremap(a + 2 * H, H, P, 0))).toBe(a + 2 * H);
+    expect(ok(mm.mremap(a + H, H - P, H, 0))).toBe(a + H);
+    expect(mm.vmas.findContaining(a + H)?.end).toBe(a + 3 * H);
+  });
+
+  test('madvise: MADV_DONTNEED from a huge page boundary only; FREE, COLD, PAGEOUT, COLLAPSE, guards refused', () => {
+    const { mm } = newMm();
+    const a = ok(mm.mmap(0, 2 * H, RW, HUGE, null));
+    ok(mm.madvise(a, P, MADV.DONTNEED)); // the end rounds down to a
+    expect(mm.madvise(a + P, P, MADV.DONTNEED)).toEqual({ errno: 'EINVAL' });
+    ok(mm.madvise(a, H, MADV.DONTNEED));
+    for (const advice of [MADV.FREE, MADV.COLD, MADV.PAGEOUT, MADV.COLLAPSE, MADV.WIPEONFORK])
+      expect(mm.madvise(a, H, advice)).toEqual({ errno: 'EINVAL' });
+    expect(mm.madvise(a, P, MADV.GUARD_INSTALL)).toEqual({ errno: 'EINVAL' });
+    expect(mm.madvise(a, H, MADV.REMOVE)).toEqual({ errno: 'EACCES' });
+    ok(mm.madvise(a, H, MADV.MERGEABLE)); // ksm_madvise leaves VM_HUGETLB alone
+    ok(mm.madvise(a, H, MADV.HUGEPAGE)); // on a boundary: a split
+    expect(mm.vmas.count).toBe(2);
+    // The pool is empty: populating faults, EFAULT.
+    expect(mm.madvise(a, H, MADV.POPULATE_READ)).toEqual({ errno: 'EFAULT' });
+  });
+
+  test('replay: /anon_hugepage lines are hugetlb VMAs, and their dev and inode are identities', () => {
+    // A trace names the kernel's run-time device (00:11 on the recording
+    // machine) and inode; a new one binds to the simulator's new file.
+    const header = {
+      vmtrace: 1,
+      source: 'ptrace',
+      task_size: '0x7ffffffff000',
+      mmap_min_addr: '0x10000',
+      stack_guard_gap: '0x100000',
+      start_brk: '0x555555559000',
+      brk: '0x555555559000',
+      rlimits: { stack: '0x800000', data: 'inf', as: 'inf', memlock: '0x800000' },
+      maps: ['7ffff7600000-7ffff7a00000 rw-p 00000000 00:2a 99 /anon_hugepage (deleted)'],
+    };
+    const line = (start: string, end: string, perms: string, off: string, ino: number) =>
+      `${start}-${end} ${perms} ${off} 00:2a ${ino} /anon_hugepage (deleted)`;
+    const ops = [
+      { i: 0, op: 'munmap', addr: '0x7ffff7601000', len: '0x1000', err: 'EINVAL' },
+      {
+        i: 1,
+        op: 'mprotect',
+        addr: '0x7ffff7800000',
+        len: '0x200000',
+        prot: 1,
+        ret: 0,
+        maps: {
+          del: [header.maps[0]],
+          add: [
+            line('7ffff7600000', '7ffff7800000', 'rw-p', '00000000', 99),
+            line('7ffff7800000', '7ffff7a00000', 'r--p', '00200000', 99),
+          ],
+        },
+      },
+      {
+        i: 2,
+        op: 'mmap',
+        addr: '0x0',
+        len: '0x1000',
+        prot: 3,
+        flags: ANON | MAP.HUGETLB | MAP.NORESERVE,
+        fd: -1,
+        off: '0x0',
+        ret: '0x7ffff7c00000',
+        maps: { del: [], add: [line('7ffff7c00000', '7ffff7e00000', 'rw-p', '00000000', 1234)] },
+      },
+    ];
+    const end = [...(ops[1].maps?.add ?? []), ...(ops[2].maps?.add ?? [])];
+    const text = [header, ...ops, { end: true, ops: ops.length, maps: end }]
+      .map((o) => JSON.stringify(o))
+      .join('\n');
+    const { frames } = newMm();
+    const replayer = new TraceReplayer(parseVmtrace(text), {
+      frames,
+      memory: new PhysicalMemory({ size: 2 ** 26 }),
+    });
+    for (const op of replayer.trace.ops) expect(replayer.step(op).mismatch).toBeNull();
+    expect(replayer.endMapsMatch()).toBe(true);
+  });
+
+  test('a fault is SIGBUS: no huge page in the pool (mm/hugetlb.c: hugetlb_no_page)', () => {
+    // Checked with a C program: read and write both get SIGBUS, BUS_ADRERR.
+    const { mm } = newMm();
+    const a = ok(mm.mmap(0, H, RW, HUGE, null));
+    expect(mm.read(a)).toEqual({ signal: 'SIGBUS', code: 'BUS_ADRERR' });
+    expect(mm.write(a + 8, 1n)).toEqual({ signal: 'SIGBUS', code: 'BUS_ADRERR' });
+    // MAP_LOCKED still populates (and fails quietly); the VMA is never VM_LOCKED.
+    const b = ok(mm.mmap(0, H, RW, HUGE | MAP.LOCKED | MAP.POPULATE, null));
+    expect((mm.vmas.findContaining(b) as VmArea).flags & VM.LOCKED).toBe(0);
+    expect(mm.lockedVm).toBe(0);
+    expect(mm.ptes.size).toBe(0);
+  });
+});
