@@ -311,12 +311,18 @@ export class MmStruct {
     return (vma.flags & VM_HUGETLB) !== 0 && addr % hugeSizeOf(vma) !== 0;
   }
 
-  /** An operation on [start, end) would cut a VMA where it refuses to be split (refusesSplit). */
-  private splitsRefused(start: number, end: number): boolean {
-    const first = this.vmas.findContaining(start);
-    if (first !== undefined && first.start < start && this.refusesSplit(first, start)) return true;
-    const last = this.vmas.findContaining(end);
-    return last !== undefined && last.start < end && this.refusesSplit(last, end);
+  /**
+   * An operation on [start, end) would cut a VMA where it refuses to be split
+   * (refusesSplit); `first` is the lowest VMA overlapping the range.
+   */
+  private splitsRefused(first: VmArea, start: number, end: number): boolean {
+    if (first.start < start && this.refusesSplit(first, start)) return true;
+    // The VMA holding `end` is `first` unless the range goes past it (the
+    // common case needs no second lookup).
+    const last = first.end >= end ? first : this.vmas.findContaining(end);
+    return (
+      last !== undefined && last.start < end && end < last.end && this.refusesSplit(last, end)
+    );
   }
 
   /**
@@ -970,7 +976,7 @@ export class MmStruct {
       ) {
         return OOM;
       }
-      if (first !== undefined && this.splitsRefused(addr, end))
+      if (first !== undefined && this.splitsRefused(first, addr, end))
         return this.failedSplit(first, addr);
       if (first !== undefined && this.remapsInPlace(first, file, addr, end, vmFlags, pgoff)) {
         this.placedAt = -1;
@@ -1123,7 +1129,7 @@ export class MmStruct {
     if (first === undefined) return 0;
     if (first.start < s && end < first.end && this.vmas.count >= this.layout.maxMapCount)
       return OOM;
-    if (this.splitsRefused(s, end)) return this.failedSplit(first, s);
+    if (this.splitsRefused(first, s, end)) return this.failedSplit(first, s);
     this.unmapFrom(first, s, end);
     return 0;
   }
