@@ -1106,3 +1106,27 @@ describe('MAP_HUGETLB | MAP_NORESERVE maps a hugetlbfs file (mm/mmap.c: ksys_mma
     expect(mm.ptes.size).toBe(0);
   });
 });
+
+describe('madvise advice values (mm/madvise.c: madvise_behavior_valid)', () => {
+  test('MADV_HWPOISON and MADV_SOFT_OFFLINE are EINVAL: the kernel lacks CONFIG_MEMORY_FAILURE', () => {
+    // Trace mx-madv-kinds-a/-b: 100 and 101 are EINVAL on every kind of VMA,
+    // before capable(CAP_SYS_ADMIN) could answer EPERM; 26, 27, 99, 104, 105, -1 too.
+    const { mm } = newMm();
+    ok(mm.mmap(W, 8 * P, RW, FIXED, null));
+    for (const advice of [MADV.HWPOISON, MADV.SOFT_OFFLINE, 26, 27, 99, 104, 105, -1]) {
+      expect(mm.madvise(W, 8 * P, advice)).toEqual({ errno: 'EINVAL' });
+    }
+    // The advice is checked before the range: an unaligned start is EINVAL too.
+    expect(mm.madvise(W + 1, P, MADV.HWPOISON)).toEqual({ errno: 'EINVAL' });
+  });
+});
+
+describe('madvise far above TASK_SIZE (mm/madvise.c: madvise_populate)', () => {
+  test('MADV_POPULATE_* on the [vsyscall] page finds no VMA: ENOMEM', () => {
+    // Trace mx-madv-shapes: madvise(0xffffffffff600000, 4096, POPULATE_READ/WRITE).
+    const { mm } = newMm();
+    for (const advice of [MADV.POPULATE_READ, MADV.POPULATE_WRITE, MADV.WILLNEED]) {
+      expect(mm.madvise(0xffffffffff600000n, P, advice)).toEqual({ errno: 'ENOMEM' });
+    }
+  });
+});
