@@ -1205,8 +1205,11 @@ export class MmStruct {
 
   // ----------------------------------------------------------------- mprotect
 
-  /** mprotect(2). Like Linux, VMAs before a hole keep their new protection. */
-  mprotect(start: U64Arg, len: U64Arg, prot: number): 0 | ErrnoResult {
+  /**
+   * mprotect(2), and pkey_mprotect(2) with a `pkey` other than -1. Like Linux, VMAs
+   * before a hole keep their new protection.
+   */
+  mprotect(start: U64Arg, len: U64Arg, prot: number, pkey = -1): 0 | ErrnoResult {
     start = checkArg('addr', start);
     len = checkArg('len', len);
     checkInt32('prot', prot);
@@ -1220,6 +1223,11 @@ export class MmStruct {
     if (!gtU64(endArg, start)) return OOM;
     const end = clampHuge(endArg);
     if (prot & ~PROT_VALID) return errnoResult('EINVAL');
+    // do_mprotect_pkey: a pkey other than -1 must be allocated (mm_pkey_is_allocated),
+    // checked after the arguments and before the VMA lookup. The machine has no
+    // protection keys (no PKU/OSPKE: pkey_alloc fails), so no key is, not even 0
+    // (trace mx-mprot-3: EINVAL where the range has a hole, 0 for len 0).
+    if (pkey !== -1) return errnoResult('EINVAL');
     let vma: VmArea | undefined;
     if (grows & PROT.GROWSDOWN) {
       vma = this.vmas.findIntersection(s, end);

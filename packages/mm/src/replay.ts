@@ -357,7 +357,12 @@ export class TraceReplayer {
       }
       case 'mprotect':
       case 'pkey_mprotect': {
-        const r = mm.mprotect(hexArg(op.addr), hexArg(op.len), op.prot as number);
+        const r = mm.mprotect(
+          hexArg(op.addr),
+          hexArg(op.len),
+          protArg(op.prot as number | string),
+          op.op === 'pkey_mprotect' ? (op.pkey as number) : -1,
+        );
         return compareResult(op, isErrno(r) ? r.errno : r);
       }
       case 'mremap': {
@@ -566,4 +571,16 @@ export function replayTrace(trace: Vmtrace, name: string, options: ReplayOptions
     endMapsMatch: replayer.endMapsMatch(),
     mm: replayer.mm,
   };
+}
+
+/**
+ * A prot as the recorder wrote it: a number, or a hex string when the program passed
+ * a value above 32 bits (prot is an unsigned long in mprotect(2); trace mx-mprot-0 has
+ * -1). Bits 30 to 63 are all invalid to arch_validate_prot and fail at the same
+ * point, so they fold into bit 30; the PROT_GROWS* bits below stay as they are.
+ */
+function protArg(prot: number | string): number {
+  if (typeof prot === 'number') return prot;
+  const v = BigInt(prot);
+  return Number(v & 0x3fffffffn) | (v >> 30n !== 0n ? 0x40000000 : 0);
 }

@@ -1130,3 +1130,72 @@ describe('madvise far above TASK_SIZE (mm/madvise.c: madvise_populate)', () => {
     }
   });
 });
+
+describe('pkey_mprotect without protection keys (mm/mprotect.c: do_mprotect_pkey)', () => {
+  test('every pkey but -1 is EINVAL after the argument checks, before the VMA lookup', () => {
+    // Trace mx-mprot-3: the machine has no PKU, pkey_alloc fails, and no key is
+    // allocated (mm_pkey_is_allocated), not even 0.
+    const { mm } = newMm();
+    ok(mm.mmap(W, 8 * P, RW, FIXED, null));
+    expect(mm.mprotect(W, 8 * P, R, -1)).toBe(0);
+    for (const pkey of [0, 1, 5, 15, 16, -2, 0x7fffffff]) {
+      expect(mm.mprotect(W, 8 * P, RW, pkey)).toEqual({ errno: 'EINVAL' });
+      // A hole is not reached: EINVAL, not ENOMEM.
+      expect(mm.mprotect(W + 8 * P, P, R, pkey)).toEqual({ errno: 'EINVAL' });
+      // len 0 returns before the check; a wrapping range is ENOMEM before it.
+      expect(mm.mprotect(W, 0, R, pkey)).toBe(0);
+      expect(mm.mprotect(W, 2n ** 64n - BigInt(P), R, pkey)).toEqual({ errno: 'ENOMEM' });
+    }
+    expect(draw(mm, W, 8)).toBe('AAAAAAAA');
+    expect(renderMaps(mm).at(-1)?.split(' ')[1]).toBe('r--p');
+  });
+
+  test('a prot above 32 bits (recorded as a hex string) is EINVAL', () => {
+    // Trace mx-mprot-0: mprotect(addr, len, -1) and 0x7fffffff are EINVAL.
+    const header = {
+      vmtrace: 1,
+      source: 'ptrace',
+      program: 'prot',
+      kernel: '6.18',
+      page_size: 4096,
+      task_size: '0x7ffffffff000',
+      mmap_base: '0x7ffff7fff000',
+      mmap_min_addr: '0x10000',
+      stack_guard_gap: '0x100000',
+      start_brk: '0x555555559000',
+      brk: '0x555555559000',
+      rlimits: { stack: '0x800000', data: 'inf', as: 'inf', memlock: '0x800000' },
+      overcommit_memory: 0,
+      maps: ['300000000-300001000 rw-p 00000000 00:00 0'],
+    };
+    const ops = [
+      {
+        i: 0,
+        op: 'mprotect',
+        addr: '0x300000000',
+        len: '0x1000',
+        prot: '0xffffffffffffffff',
+        err: 'EINVAL',
+      },
+      {
+        i: 1,
+        op: 'mprotect',
+        addr: '0x300000000',
+        len: '0x1000',
+        prot: '0x100000001',
+        err: 'EINVAL',
+      },
+      { i: 2, op: 'mprotect', addr: '0x300000000', len: '0x1000', prot: 2147483647, err: 'EINVAL' },
+    ];
+    const text = [header, ...ops, { end: true, ops: ops.length, maps: header.maps }]
+      .map((o) => JSON.stringify(o))
+      .join('\n');
+    const { frames } = newMm();
+    const replayer = new TraceReplayer(parseVmtrace(text), {
+      frames,
+      memory: new PhysicalMemory({ size: 2 ** 26 }),
+    });
+    for (const op of replayer.trace.ops) expect(replayer.step(op).mismatch).toBeNull();
+    expect(replayer.endMapsMatch()).toBe(true);
+  });
+});
