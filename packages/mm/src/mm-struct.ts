@@ -851,7 +851,15 @@ export class MmStruct {
       // shared anonymous memory (shmem_zero_setup) and keeps its pgoff.
       if (vmFlags & VM.SHARED && fileArea(file) === FILE_AREA.ZERO) file = null;
     } else {
-      const type = flags & MAP.TYPE;
+      let type = flags & MAP.TYPE;
+      // ksys_mmap_pgoff gave anonymous MAP_HUGETLB an internal hugetlbfs file, so
+      // do_mmap takes its file branch: MAP_SHARED_VALIDATE is validated (hugetlbfs
+      // has no FOP_MMAP_SYNC) and then mapped as MAP_SHARED, not EINVAL (trace
+      // mx-mmap-s0-0: MAP_SHARED_VALIDATE|MAP_ANONYMOUS|MAP_HUGETLB is ENOMEM).
+      if (hugeSize !== 0 && type === MAP.SHARED_VALIDATE) {
+        if (flags & ~LEGACY_MAP_MASK) return errnoResult('EOPNOTSUPP');
+        type = MAP.SHARED;
+      }
       if (type === MAP.SHARED) {
         if (vmFlags & VM.GROWSDOWN) return errnoResult('EINVAL');
         pgoff = 0;
@@ -896,6 +904,15 @@ export class MmStruct {
     if (flags & MAP.NORESERVE && this.layout.overcommitMemory !== 2) vmFlags |= VM.NORESERVE;
     // do_mmap decides on populating before the file's mmap hook adds flags.
     const populate = vmFlags & VM_LOCKED || (flags & MAP_POPULATE_BITS) === MAP_POPULATE;
+    // fs/ext4/file.c: ext4_file_mmap_prepare — daxdev_mapping_supported refuses VM_SYNC
+    // on a file without DAX (every ext4/xfs file here). do_mmap took VM_SYNC from the
+    // caller's flags before MAP_SHARED dropped the non-legacy ones, so MAP_SYNC with
+    // MAP_SHARED or MAP_PRIVATE is refused too, not only with MAP_SHARED_VALIDATE; the
+    // hook runs after a MAP_FIXED range was cleared (trace mx-mmap-s1-0; tmpfs and
+    // hugetlbfs files take it).
+    if (file !== null && flags & MAP.SYNC && fileArea(file) === FILE_AREA.THP) {
+      return this.mmapHookFailed(a, length, vmFlags, flags, 'EOPNOTSUPP');
+    }
     if (file !== null && fileArea(file) === FILE_AREA.SECRETMEM) {
       // mm/secretmem.c: secretmem_mmap_prepare — shared mappings only, within
       // RLIMIT_MEMLOCK (mlock_future_ok), then locked and not dumped. It runs
@@ -929,7 +946,7 @@ export class MmStruct {
     length: number,
     vmFlags: number,
     flags: number,
-    errno: 'EINVAL' | 'ENOMEM' | 'EAGAIN',
+    errno: 'EINVAL' | 'ENOMEM' | 'EAGAIN' | 'EOPNOTSUPP',
   ): ErrnoResult {
     if (flags & MAP.FIXED) {
       const overlap = this.countPages(a, a + length);

@@ -344,7 +344,7 @@ export class TraceReplayer {
         const r = mm.mmap(
           hexArg(op.addr),
           hexArg(op.len),
-          op.prot as number,
+          protArg(op.prot as number | string),
           op.flags as number,
           file,
           hexArg(op.off),
@@ -575,9 +575,10 @@ export function replayTrace(trace: Vmtrace, name: string, options: ReplayOptions
 
 /**
  * A prot as the recorder wrote it: a number, or a hex string when the program passed
- * a value above 32 bits (prot is an unsigned long in mprotect(2); trace mx-mprot-0 has
- * -1). Bits 30 to 63 are all invalid to arch_validate_prot and fail at the same
- * point, so they fold into bit 30; the PROT_GROWS* bits below stay as they are.
+ * a value above 32 bits (prot is an unsigned long in mmap(2) and mprotect(2); traces
+ * mx-mprot-0 and mx-mmap-s0-1 have -1). Bits 30 to 63 are all invalid to
+ * arch_validate_prot and fail at the same point in mprotect, and do_mmap ignores
+ * them all, so they fold into bit 30; the PROT_GROWS* bits below stay as they are.
  */
 function protArg(prot: number | string): number {
   if (typeof prot === 'number') return prot;

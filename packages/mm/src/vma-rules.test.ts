@@ -1199,3 +1199,49 @@ describe('pkey_mprotect without protection keys (mm/mprotect.c: do_mprotect_pkey
     expect(replayer.endMapsMatch()).toBe(true);
   });
 });
+
+describe('MAP_SYNC on a file without DAX (fs/ext4/file.c: ext4_file_mmap_prepare)', () => {
+  test('EOPNOTSUPP with every map type, after a MAP_FIXED range was cleared', () => {
+    // Trace mx-mmap-s1-0 (MAP_SHARED|MAP_SYNC, MAP_PRIVATE|MAP_SYNC); the hole left
+    // behind was checked with a C program reading /proc/self/maps.
+    const { mm } = newMm();
+    const file = new MemoryFile({ path: '/f', dev: 'fe:00', ino: 13, size: 64 * P });
+    for (const type of [MAP.SHARED, MAP.PRIVATE, MAP.SHARED_VALIDATE]) {
+      expect(mm.mmap(W, 8 * P, RW, type | MAP.SYNC, file)).toEqual({ errno: 'EOPNOTSUPP' });
+    }
+    ok(mm.mmap(W, 8 * P, RW, FIXED, null));
+    expect(mm.mmap(W, 8 * P, RW, MAP.SHARED | MAP.FIXED | MAP.SYNC, file)).toEqual({
+      errno: 'EOPNOTSUPP',
+    });
+    expect(draw(mm, W, 8)).toBe('        ');
+    // Checks before the hook still win: MAP_GROWSDOWN on a file is EINVAL.
+    expect(mm.mmap(W, 8 * P, RW, MAP.PRIVATE | MAP.SYNC | MAP.GROWSDOWN, file)).toEqual({
+      errno: 'EINVAL',
+    });
+    // Anonymous and tmpfs mappings take MAP_SYNC.
+    ok(mm.mmap(W, 8 * P, RW, ANON | MAP.SYNC | MAP.FIXED, null));
+    const shm = new MemoryFile({
+      path: '/memfd:mx (deleted)',
+      dev: '00:01',
+      ino: 5,
+      size: 64 * P,
+      area: FILE_AREA.SHMEM,
+    });
+    ok(mm.mmap(W, 8 * P, RW, MAP.SHARED | MAP.SYNC | MAP.FIXED, shm));
+  });
+});
+
+describe('MAP_SHARED_VALIDATE with anonymous MAP_HUGETLB (mm/mmap.c: ksys_mmap_pgoff, do_mmap)', () => {
+  test('validated as the internal hugetlbfs file it is, not refused as anonymous', () => {
+    // Trace mx-mmap-s0-0: MAP_SHARED_VALIDATE|MAP_ANONYMOUS|MAP_HUGETLB is ENOMEM
+    // (no huge page to reserve) where plain anonymous MAP_SHARED_VALIDATE is EINVAL.
+    const { mm } = newMm();
+    const SV = MAP.SHARED_VALIDATE | MAP.ANONYMOUS;
+    expect(mm.mmap(0, 8 * P, RW, SV, null)).toEqual({ errno: 'EINVAL' });
+    expect(mm.mmap(0, 8 * P, RW, SV | MAP.HUGETLB, null)).toEqual({ errno: 'ENOMEM' });
+    expect(mm.mmap(0, 8 * P, RW, SV | MAP.HUGETLB | MAP.SYNC, null)).toEqual({
+      errno: 'EOPNOTSUPP',
+    });
+    ok(mm.mmap(0, 8 * P, RW, SV | MAP.HUGETLB | MAP.NORESERVE, null));
+  });
+});
