@@ -1397,7 +1397,12 @@ export class MmStruct {
       return errnoResult('EINVAL');
     const impliesNew = (flags & (MREMAP.FIXED | MREMAP.DONTUNMAP)) !== 0;
     if (!(newLen > oldLen || impliesNew)) return null;
-    if (oldLen > vma.end - addr) return errnoResult('EFAULT');
+    // "We can't remap across vm area boundaries": only the part that moves must lie in
+    // the VMA. A move that shrinks (MREMAP_FIXED, new_len < old_len) unmaps the tail
+    // [addr + new_len, addr + old_len) whatever is there, a hole or other VMAs, and
+    // is EFAULT only when new_len passes the VMA's end (trace mx-mremap-special op 43,
+    // checked with a C program).
+    if (Math.min(oldLen, newLen) > vma.end - addr) return errnoResult('EFAULT');
     // Only a growing mapping is checked further: a move that shrinks a VMA
     // maps does not let grow (VM_DONTEXPAND) is not EFAULT.
     if (newLen <= oldLen) return null;

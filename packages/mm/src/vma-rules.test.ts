@@ -3,7 +3,7 @@
 
 import { PhysicalMemory } from '@vmem/frame-allocator';
 import { describe, expect, test } from 'vitest';
-import { MADV, MAP, PROT } from './linux-abi.js';
+import { MADV, MAP, MREMAP, PROT } from './linux-abi.js';
 import { FILE_AREA, MemoryFile } from './mm-file.js';
 import { renderMaps } from './proc-maps.js';
 import { TraceReplayer } from './replay.js';
@@ -1243,5 +1243,28 @@ describe('MAP_SHARED_VALIDATE with anonymous MAP_HUGETLB (mm/mmap.c: ksys_mmap_p
       errno: 'EOPNOTSUPP',
     });
     ok(mm.mmap(0, 8 * P, RW, SV | MAP.HUGETLB | MAP.NORESERVE, null));
+  });
+});
+
+describe('a move that shrinks (mm/mremap.c: check_prep_vma, mremap_to)', () => {
+  test('only new_len must lie in the VMA; the tail past it is unmapped, hole or VMA', () => {
+    // Trace mx-mremap-special: mremap(addr, 4 pages, 1 or 2 pages, MAYMOVE|FIXED)
+    // of a 2-page VMA moves it, unmapping the next VMA or nothing; 3 or 4 pages are
+    // EFAULT. (Without FIXED a shrink is in place and checks nothing.)
+    const { mm } = newMm();
+    const C = W + 64 * P;
+    ok(mm.mmap(W, 2 * P, RW, FIXED, null));
+    ok(mm.mmap(W + 2 * P, 2 * P, R, FIXED, null));
+    expect(mm.mremap(W, 4 * P, 3 * P, MREMAP.MAYMOVE | MREMAP.FIXED, C)).toEqual({
+      errno: 'EFAULT',
+    });
+    expect(draw(mm, W, 4)).toBe('AABB');
+    expect(mm.mremap(W, 4 * P, 2 * P, MREMAP.MAYMOVE | MREMAP.FIXED, C)).toBe(C);
+    expect(draw(mm, W, 4)).toBe('    ');
+    expect(draw(mm, C, 3)).toBe('AA ');
+    // Over a hole: the same.
+    expect(mm.mremap(C, 4 * P, P, MREMAP.MAYMOVE | MREMAP.FIXED, W)).toBe(W);
+    expect(draw(mm, W, 2)).toBe('A ');
+    expect(mm.vmas.findContaining(C)).toBeUndefined();
   });
 });
