@@ -324,9 +324,7 @@ export class MmStruct {
     // The VMA holding `end` is `first` unless the range goes past it (the
     // common case needs no second lookup).
     const last = first.end >= end ? first : this.vmas.findContaining(end);
-    return (
-      last !== undefined && last.start < end && end < last.end && this.refusesSplit(last, end)
-    );
+    return last !== undefined && last.start < end && end < last.end && this.refusesSplit(last, end);
   }
 
   /**
