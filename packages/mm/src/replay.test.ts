@@ -1,35 +1,8 @@
 // The replayer's own rules, on small hand-made traces: what it does after an op
 // whose maps delta differs from the kernel's.
-import { PhysicalMemory } from '@vmem/frame-allocator';
 import { describe, expect, test } from 'vitest';
 import { renderMaps } from './proc-maps.js';
-import { TraceReplayer } from './replay.js';
-import { newMm } from './test-support/drawing.js';
-import { parseVmtrace } from './vmtrace.js';
-
-const HEADER = {
-  vmtrace: 1,
-  source: 'ptrace',
-  task_size: '0x7ffffffff000',
-  mmap_base: '0x7ffff7fff000',
-  mmap_min_addr: '0x10000',
-  stack_guard_gap: '0x100000',
-  start_brk: '0x555555559000',
-  brk: '0x555555559000',
-  rlimits: { stack: '0x800000', data: 'inf', as: 'inf', memlock: '0x800000' },
-  maps: ['7ffff7fc8000-7ffff7fca000 r-xp 00000000 00:00 0 [vdso]'],
-};
-
-function replayer(ops: object[]): TraceReplayer {
-  const text = [HEADER, ...ops, { end: true, ops: ops.length, maps: HEADER.maps }]
-    .map((o) => JSON.stringify(o))
-    .join('\n');
-  const { frames } = newMm();
-  return new TraceReplayer(parseVmtrace(text), {
-    frames,
-    memory: new PhysicalMemory({ size: 2 ** 26 }),
-  });
-}
+import { ptraceHeader, replayerFor } from './test-support/trace.js';
 
 describe('after a maps mismatch the replayer takes the kernel maps (resync)', () => {
   // Op 1: the kernel kept two adjacent anonymous mappings apart (as a
@@ -72,7 +45,12 @@ describe('after a maps mismatch the replayer takes the kernel maps (resync)', ()
   ];
 
   test('the op that differs is a mismatch; the next one is judged from the kernel state', () => {
-    const r = replayer(ops);
+    const r = replayerFor(
+      ptraceHeader(['7ffff7fc8000-7ffff7fca000 r-xp 00000000 00:00 0 [vdso]'], {
+        mmap_base: '0x7ffff7fff000',
+      }),
+      ops,
+    );
     expect(r.step(r.trace.ops[0]).mismatch).toBeNull();
     expect(r.step(r.trace.ops[1]).mismatch).toMatch(/maps delta/);
     expect(renderMaps(r.mm)).toEqual([

@@ -1,17 +1,15 @@
 // Scenario tests of the Linux rules mm mirrors, one rule per test, with drawings
 // of the address space (see test-support/drawing.ts): a letter per VMA.
 
-import { PhysicalMemory } from '@vmem/frame-allocator';
 import { describe, expect, test } from 'vitest';
 import { MADV, MAP, MREMAP, PROT } from './linux-abi.js';
 import { FILE_AREA, MemoryFile } from './mm-file.js';
 import { renderMaps } from './proc-maps.js';
-import { TraceReplayer } from './replay.js';
 import { smapsOf } from './smaps.js';
 import { draw, newMm, ok } from './test-support/drawing.js';
+import { ptraceHeader, replayerFor } from './test-support/trace.js';
 import { VmArea } from './vm-area.js';
 import { VM } from './vm-flags.js';
-import { parseVmtrace } from './vmtrace.js';
 
 const P = 4096;
 const W = 0x1_0000_0000;
@@ -702,20 +700,10 @@ describe('special mappings cannot be split (special_mapping_split)', () => {
   test('replay: [vvar] lines of a trace are VM_PFNMAP|VM_IO without VM_MAYWRITE', () => {
     // arch/x86/entry/vdso/vma.c: the vvar pages may only be read; the vDSO text
     // may be made writable (ptrace pokes it).
-    const header = {
-      vmtrace: 1,
-      source: 'ptrace',
-      task_size: '0x7ffffffff000',
-      mmap_min_addr: '0x10000',
-      stack_guard_gap: '0x100000',
-      start_brk: '0x555555559000',
-      brk: '0x555555559000',
-      rlimits: { stack: '0x800000', data: 'inf', as: 'inf', memlock: '0x800000' },
-      maps: [
-        '7ffff7fc2000-7ffff7fc6000 r--p 00000000 00:00 0 [vvar]',
-        '7ffff7fc8000-7ffff7fca000 r-xp 00000000 00:00 0 [vdso]',
-      ],
-    };
+    const header = ptraceHeader([
+      '7ffff7fc2000-7ffff7fc6000 r--p 00000000 00:00 0 [vvar]',
+      '7ffff7fc8000-7ffff7fca000 r-xp 00000000 00:00 0 [vdso]',
+    ]);
     const ops = [
       { i: 0, op: 'mprotect', addr: '0x7ffff7fc2000', len: '0x1000', prot: 3, err: 'EACCES' },
       { i: 1, op: 'mprotect', addr: '0x7ffff7fc2000', len: '0x1000', prot: 0, err: 'EINVAL' },
@@ -723,14 +711,7 @@ describe('special mappings cannot be split (special_mapping_split)', () => {
       { i: 3, op: 'madvise', addr: '0x7ffff7fc2000', len: '0x4000', advice: 11, err: 'EINVAL' },
       { i: 4, op: 'madvise', addr: '0x7ffff7fc8000', len: '0x2000', advice: 4, ret: 0 },
     ];
-    const text = [header, ...ops, { end: true, ops: ops.length, maps: header.maps }]
-      .map((o) => JSON.stringify(o))
-      .join('\n');
-    const { frames } = newMm();
-    const replayer = new TraceReplayer(parseVmtrace(text), {
-      frames,
-      memory: new PhysicalMemory({ size: 2 ** 26 }),
-    });
+    const replayer = replayerFor(header, ops);
     for (const op of replayer.trace.ops) expect(replayer.step(op).mismatch).toBeNull();
   });
 });
@@ -804,17 +785,7 @@ describe('files without an mmap method (do_mmap: can_mmap_file)', () => {
   });
 
   test('replay: pipes, sockets, procfs files and /dev/null-like devices are such files', () => {
-    const header = {
-      vmtrace: 1,
-      source: 'ptrace',
-      task_size: '0x7ffffffff000',
-      mmap_min_addr: '0x10000',
-      stack_guard_gap: '0x100000',
-      start_brk: '0x555555559000',
-      brk: '0x555555559000',
-      rlimits: { stack: '0x800000', data: 'inf', as: 'inf', memlock: '0x800000' },
-      maps: ['7ffff7ff0000-7ffff7fff000 rw-p 00000000 00:00 0'],
-    };
+    const header = ptraceHeader(['7ffff7ff0000-7ffff7fff000 rw-p 00000000 00:00 0']);
     const map = (i: number, path: string, dev: string) => ({
       i,
       op: 'mmap',
@@ -835,14 +806,7 @@ describe('files without an mmap method (do_mmap: can_mmap_file)', () => {
       map(4, '/dev/urandom', '00:06'),
       map(5, '/dev/pts/0', '00:18'),
     ];
-    const text = [header, ...ops, { end: true, ops: ops.length, maps: header.maps }]
-      .map((o) => JSON.stringify(o))
-      .join('\n');
-    const { frames } = newMm();
-    const replayer = new TraceReplayer(parseVmtrace(text), {
-      frames,
-      memory: new PhysicalMemory({ size: 2 ** 26 }),
-    });
+    const replayer = replayerFor(header, ops);
     for (const op of replayer.trace.ops) expect(replayer.step(op).mismatch).toBeNull();
   });
 });
@@ -1037,17 +1001,9 @@ describe('MAP_HUGETLB | MAP_NORESERVE maps a hugetlbfs file (mm/mmap.c: ksys_mma
   test('replay: /anon_hugepage lines are hugetlb VMAs, and their dev and inode are identities', () => {
     // A trace names the kernel's run-time device (00:11 on the recording
     // machine) and inode; a new one binds to the simulator's new file.
-    const header = {
-      vmtrace: 1,
-      source: 'ptrace',
-      task_size: '0x7ffffffff000',
-      mmap_min_addr: '0x10000',
-      stack_guard_gap: '0x100000',
-      start_brk: '0x555555559000',
-      brk: '0x555555559000',
-      rlimits: { stack: '0x800000', data: 'inf', as: 'inf', memlock: '0x800000' },
-      maps: ['7ffff7600000-7ffff7a00000 rw-p 00000000 00:2a 99 /anon_hugepage (deleted)'],
-    };
+    const header = ptraceHeader([
+      '7ffff7600000-7ffff7a00000 rw-p 00000000 00:2a 99 /anon_hugepage (deleted)',
+    ]);
     const line = (start: string, end: string, perms: string, off: string, ino: number) =>
       `${start}-${end} ${perms} ${off} 00:2a ${ino} /anon_hugepage (deleted)`;
     const ops = [
@@ -1081,14 +1037,7 @@ describe('MAP_HUGETLB | MAP_NORESERVE maps a hugetlbfs file (mm/mmap.c: ksys_mma
       },
     ];
     const end = [...(ops[1].maps?.add ?? []), ...(ops[2].maps?.add ?? [])];
-    const text = [header, ...ops, { end: true, ops: ops.length, maps: end }]
-      .map((o) => JSON.stringify(o))
-      .join('\n');
-    const { frames } = newMm();
-    const replayer = new TraceReplayer(parseVmtrace(text), {
-      frames,
-      memory: new PhysicalMemory({ size: 2 ** 26 }),
-    });
+    const replayer = replayerFor(header, ops, end);
     for (const op of replayer.trace.ops) expect(replayer.step(op).mismatch).toBeNull();
     expect(replayer.endMapsMatch()).toBe(true);
   });
@@ -1152,22 +1101,13 @@ describe('pkey_mprotect without protection keys (mm/mprotect.c: do_mprotect_pkey
 
   test('a prot above 32 bits (recorded as a hex string) is EINVAL', () => {
     // Trace mx-mprot-0: mprotect(addr, len, -1) and 0x7fffffff are EINVAL.
-    const header = {
-      vmtrace: 1,
-      source: 'ptrace',
+    const header = ptraceHeader(['300000000-300001000 rw-p 00000000 00:00 0'], {
       program: 'prot',
       kernel: '6.18',
       page_size: 4096,
-      task_size: '0x7ffffffff000',
       mmap_base: '0x7ffff7fff000',
-      mmap_min_addr: '0x10000',
-      stack_guard_gap: '0x100000',
-      start_brk: '0x555555559000',
-      brk: '0x555555559000',
-      rlimits: { stack: '0x800000', data: 'inf', as: 'inf', memlock: '0x800000' },
       overcommit_memory: 0,
-      maps: ['300000000-300001000 rw-p 00000000 00:00 0'],
-    };
+    });
     const ops = [
       {
         i: 0,
@@ -1187,14 +1127,7 @@ describe('pkey_mprotect without protection keys (mm/mprotect.c: do_mprotect_pkey
       },
       { i: 2, op: 'mprotect', addr: '0x300000000', len: '0x1000', prot: 2147483647, err: 'EINVAL' },
     ];
-    const text = [header, ...ops, { end: true, ops: ops.length, maps: header.maps }]
-      .map((o) => JSON.stringify(o))
-      .join('\n');
-    const { frames } = newMm();
-    const replayer = new TraceReplayer(parseVmtrace(text), {
-      frames,
-      memory: new PhysicalMemory({ size: 2 ** 26 }),
-    });
+    const replayer = replayerFor(header, ops);
     for (const op of replayer.trace.ops) expect(replayer.step(op).mismatch).toBeNull();
     expect(replayer.endMapsMatch()).toBe(true);
   });
