@@ -821,13 +821,7 @@ export class MmStruct {
       return errnoResult('EEXIST');
     if (flags & MAP.LOCKED && this.rlimits.memlock === 0 && !this.layout.capIpcLock)
       return errnoResult('EPERM');
-    if (
-      vmFlags & VM.LOCKED &&
-      !this.layout.capIpcLock &&
-      (this.lockedVm + length / PAGE) * PAGE > this.rlimits.memlock
-    ) {
-      return errnoResult('EAGAIN');
-    }
+    if (!this.mlockFutureOk(vmFlags, length / PAGE)) return errnoResult('EAGAIN');
     if (file !== null) {
       // file_mmap_ok: the end of the mapping must fit in a loff_t.
       if (pgoff > Math.floor((2 ** 63 - length) / PAGE)) return errnoResult('EOVERFLOW');
@@ -916,12 +910,10 @@ export class MmStruct {
       // RLIMIT_MEMLOCK (mlock_future_ok), then locked and not dumped. It runs
       // where the ->mmap hook does, after a MAP_FIXED range was cleared.
       const locked = vmFlags | VM.LOCKED;
-      const err = !(vmFlags & (VM.SHARED | VM.MAYSHARE))
-        ? 'EINVAL'
-        : !this.layout.capIpcLock && (this.lockedVm + length / PAGE) * PAGE > this.rlimits.memlock
-          ? 'EAGAIN'
-          : null;
-      if (err !== null) return this.mmapHookFailed(a, length, locked, flags, err);
+      if (!(vmFlags & (VM.SHARED | VM.MAYSHARE)))
+        return this.mmapHookFailed(a, length, locked, flags, 'EINVAL');
+      if (!this.mlockFutureOk(locked, length / PAGE))
+        return this.mmapHookFailed(a, length, locked, flags, 'EAGAIN');
       vmFlags = locked | VM.DONTDUMP;
     }
     if (vmFlags & VM_HUGETLB) vmFlags &= ~(VM_LOCKED | VM.LOCKONFAULT);
@@ -931,6 +923,18 @@ export class MmStruct {
       this.populate(result, result + length);
     }
     return result;
+  }
+
+  /**
+   * mm/mmap.c: mlock_future_ok — a mapping with `flags` may lock `pages` more
+   * pages: not VM_LOCKED, CAP_IPC_LOCK, or locked_vm stays within RLIMIT_MEMLOCK.
+   */
+  private mlockFutureOk(flags: number, pages: number): boolean {
+    return (
+      !(flags & VM_LOCKED) ||
+      this.layout.capIpcLock ||
+      (this.lockedVm + pages) * PAGE <= this.rlimits.memlock
+    );
   }
 
   /**
@@ -1408,13 +1412,7 @@ export class MmStruct {
       return errnoResult('EFAULT');
     if (newLen > oldLen) {
       const delta = (newLen - oldLen) / PAGE;
-      if (
-        vma.flags & VM.LOCKED &&
-        !this.layout.capIpcLock &&
-        (this.lockedVm + delta) * PAGE > this.rlimits.memlock
-      ) {
-        return errnoResult('EAGAIN');
-      }
+      if (!this.mlockFutureOk(vma.flags, delta)) return errnoResult('EAGAIN');
       if (!this.mayExpandVm(vma.flags, delta)) return OOM;
       // vrm_calc_charge: a VM_ACCOUNT mapping is charged the pages it grows by.
       if (vma.flags & VM_ACCOUNT && !this.enoughMemory(delta)) return OOM;
@@ -1721,19 +1719,22 @@ export class MmStruct {
     // in it; a replayed ptrace trace makes no faults, so there a VMA with an
     // anon_vma (an `anon` hint: it has anonymous pages) is taken to have them
     // in every block, and one without to have none.
-    let mapped = false;
-    this.ptes.forEach(vma.start, vma.end, () => {
-      mapped = true;
-    });
-    if (!mapped) return vma.anonVma !== null || hstart === hend ? end : errnoResult('EINVAL');
+    if (!this.hasPages(vma.start, vma.end)) {
+      return vma.anonVma !== null || hstart === hend ? end : errnoResult('EINVAL');
+    }
     for (let block = hstart; block < hend; block += PMD_SIZE) {
-      let present = false;
-      this.ptes.forEach(block, block + PMD_SIZE, () => {
-        present = true;
-      });
-      if (!present) return errnoResult('EINVAL');
+      if (!this.hasPages(block, block + PMD_SIZE)) return errnoResult('EINVAL');
     }
     return end;
+  }
+
+  /** Whether a page is mapped in [start, end). */
+  private hasPages(start: number, end: number): boolean {
+    let present = false;
+    this.ptes.forEach(start, end, () => {
+      present = true;
+    });
+    return present;
   }
 
   /** One VMA's part of a madvise; returns where the walk goes on, or an errno. */
@@ -2148,13 +2149,7 @@ export class MmStruct {
     // acct_stack_growth
     if (!this.mayExpandVm(vma.flags, grow)) return false;
     if (size > this.rlimits.stack) return false;
-    if (
-      vma.flags & VM.LOCKED &&
-      !this.layout.capIpcLock &&
-      (this.lockedVm + grow) * PAGE > this.rlimits.memlock
-    ) {
-      return false;
-    }
+    if (!this.mlockFutureOk(vma.flags, grow)) return false;
     this.vmas.setBounds(vma, address, vma.end);
     vma.pgoff -= grow;
     this.statAccount(vma.flags, grow);

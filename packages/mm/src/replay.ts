@@ -67,8 +67,8 @@ export class TraceReplayer {
    * `/dev/zero (deleted)` on 00:01 and `/anon_hugepage (deleted)` on a
    * hugetlbfs mount: trace's ↔ simulator's.
    */
-  private readonly shmTraceToSim = new Map<string, string>();
-  private readonly shmSimToTrace = new Map<string, string>();
+  private readonly internalTraceToSim = new Map<string, string>();
+  private readonly internalSimToTrace = new Map<string, string>();
   private maps: string[];
 
   constructor(trace: Vmtrace, options: ReplayOptions) {
@@ -234,22 +234,22 @@ export class TraceReplayer {
    * range (FORMAT.md: compare them as identities).
    */
   private bindShm(expected: string[], got: string[]): string[] {
-    const gotShm = new Map<string, string>();
+    const gotInternal = new Map<string, string>();
     for (const line of got) {
       const l = parseMapsLine(line);
-      if (isInternalFile(l)) gotShm.set(`${l.start}-${l.end} ${l.name}`, `${l.dev} ${l.ino}`);
+      if (isInternalFile(l)) gotInternal.set(`${l.start}-${l.end} ${l.name}`, `${l.dev} ${l.ino}`);
     }
     return expected.map((line) => {
       const l = parseMapsLine(line);
       if (!isInternalFile(l)) return line;
       const id = `${l.dev} ${l.ino}`;
-      let sim = this.shmTraceToSim.get(id);
+      let sim = this.internalTraceToSim.get(id);
       if (sim === undefined) {
-        const candidate = gotShm.get(`${l.start}-${l.end} ${l.name}`);
-        if (candidate !== undefined && !this.shmSimToTrace.has(candidate)) {
+        const candidate = gotInternal.get(`${l.start}-${l.end} ${l.name}`);
+        if (candidate !== undefined && !this.internalSimToTrace.has(candidate)) {
           sim = candidate;
-          this.shmTraceToSim.set(id, sim);
-          this.shmSimToTrace.set(sim, id);
+          this.internalTraceToSim.set(id, sim);
+          this.internalSimToTrace.set(sim, id);
         }
       }
       if (sim === undefined) return line;
