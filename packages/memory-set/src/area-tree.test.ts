@@ -273,11 +273,22 @@ describe('AreaTree basics', () => {
       _ls: number;
       _ns: number;
       _go: number;
+      _rootMaxGap: number;
     };
     const guts = (tree: AreaTree<Item>): Guts => tree as unknown as Guts;
     // The root's columns: last ends after a 2-double header, max gaps at _go.
+    // Stored max gaps are upper bounds: above the true value is allowed (an
+    // entry no higher than the one above it), below is not.
     let t = make();
     guts(t)._nk[guts(t)._root * guts(t)._ns + guts(t)._go] += 1;
+    guts(t)._rootMaxGap += 1;
+    t.checkInvariants();
+    t = make();
+    guts(t)._nk[guts(t)._root * guts(t)._ns + guts(t)._go] += 1;
+    guts(t)._rootMaxGap = 0;
+    expect(() => t.checkInvariants()).toThrow(/root max gap/);
+    t = make();
+    guts(t)._nk[guts(t)._root * guts(t)._ns + guts(t)._go] -= 1;
     expect(() => t.checkInvariants()).toThrow(/max gap/);
     t = make();
     guts(t)._nk[guts(t)._root * guts(t)._ns + 2] -= 1;
@@ -681,6 +692,114 @@ describe('AreaTree against a naive reference', () => {
       ),
       { numRuns: 500 },
     );
+  });
+  // Stored max gaps are upper bounds (a shrinking gap leaves them high): a
+  // search must look past a subtree whose stored maximum is stale, and
+  // tighten it on the way, with the same answers as a linear scan.
+  test('fast-check: gap search after gaps shrank (stale maxima) equals a linear scan', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 20 })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 20 })), {
+          maxLength: 40,
+        }),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 5000 }),
+            fc.integer({ min: 0, max: 5000 }),
+            fc.integer({ min: 1, max: 80 }),
+            fc.boolean(),
+          ),
+          { minLength: 1, maxLength: 8 },
+        ),
+        fc.constantFrom(4, 5, 32),
+        (pieces, fills, searches, nodeCapacity) => {
+          const tree = new AreaTree<Item>({ low: 0, high: 5000, nodeCapacity });
+          const ref = new NaiveAreas<Item>(0, 5000);
+          let cursor = 0;
+          pieces.forEach(([free, used], i) => {
+            const s = cursor + free;
+            const item = new Item(s, s + used, i);
+            tree.insert(item);
+            ref.insert(s, s + used, item);
+            cursor = s + used;
+          });
+          // Shrink gaps: put an area inside a gap (at an offset into it), or
+          // grow an area over part of the gap above it.
+          fills.forEach(([pick, offset, len], i) => {
+            const items = [...tree];
+            const a = items[pick % items.length]!;
+            const next = tree.next(a);
+            const room = (next === undefined ? tree.high : next.start) - a.end;
+            if (room <= 0) return;
+            if (i % 2 === 0) {
+              const s = a.end + (offset % room);
+              const e = Math.min(s + len, a.end + room);
+              const item = new Item(s, e, 1000 + i);
+              tree.insert(item);
+              ref.insert(s, e, item);
+            } else {
+              const e = a.end + 1 + (offset % room);
+              tree.setEnd(a, e);
+              ref.setBounds(a, a.start, e);
+            }
+          });
+          tree.checkInvariants();
+          const g = new AreaGap<Item>();
+          for (const [lo, hi, len, topDown] of searches) {
+            const found = topDown
+              ? tree.findGapTopDown(lo, hi, len, g)
+              : tree.findGapBottomUp(lo, hi, len, g);
+            const want = ref.searchGap(lo, hi, len, topDown);
+            expect(found).toBe(want !== undefined);
+            if (want !== undefined) {
+              expect({ start: g.start, end: g.end, prev: g.prev, next: g.next }).toEqual(want);
+            }
+            tree.checkInvariants();
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test('a search misled by a stale maximum tightens it', () => {
+    type Guts = { _rootMaxGap: number };
+    // One leaf: the gap [100, 1000) is the largest (900), then filled up to 990.
+    const t = build(
+      [
+        [0, 100],
+        [1000, 1100],
+      ],
+      0,
+      2000,
+    );
+    const g = new AreaGap<Item>();
+    t.setEnd(t.first()!, 990);
+    expect((t as unknown as Guts)._rootMaxGap).toBe(900);
+    // Below the tail gap: only the (now 10) gap could serve; none does.
+    expect(t.findGapTopDown(0, 1000, 50, g)).toBe(false);
+    expect((t as unknown as Guts)._rootMaxGap).toBe(10);
+    t.checkInvariants();
+    // The same in a tree of several levels: every gap is 10, but for one
+    // that grew to 110 (a removal) and shrank back (an insertion).
+    const deep = new AreaTree<Item>({ low: 0, high: 1_000_000, nodeCapacity: 4 });
+    for (let i = 0; i < 200; i++) deep.insert(new Item(i * 100, i * 100 + 90, i));
+    deep.remove(deep.find(10_000)!);
+    expect((deep as unknown as Guts)._rootMaxGap).toBe(110);
+    deep.insert(new Item(10_000, 10_090, -1));
+    expect((deep as unknown as Guts)._rootMaxGap).toBe(110);
+    expect(deep.findGapBottomUp(0, 19_999, 11, g)).toBe(false);
+    expect((deep as unknown as Guts)._rootMaxGap).toBe(10);
+    deep.checkInvariants();
+    expect(deep.findGapTopDown(0, 19_999, 10, g)).toBe(true);
+    expect([g.start, g.end]).toEqual([19_890, 19_900]);
+    expect(deep.findGapTopDown(0, 30_000, 11, g)).toBe(true);
+    expect([g.start, g.end]).toEqual([19_990, 30_000]);
+    expect((deep as unknown as Guts)._rootMaxGap).toBe(10);
   });
 });
 
