@@ -334,9 +334,20 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     const end = node.end;
     this._checkInWindow(start, end);
     const leaf = anchor._treeLeaf;
-    if (anchor.end > start) throw overlapError(start, end, anchor);
-    const next = this._itemAfter(leaf, slot);
-    if (next !== undefined && end > next.start) throw overlapError(start, end, next);
+    // The neighbours' bounds from the leaves' copies, not from the nodes: a
+    // node and its boxed bounds are further loads (cache misses in a large
+    // tree) that the leaf, just scanned, spares.
+    const lk = this._lk;
+    const b = (leaf * this._ls) | 0;
+    const k = (b + LEAF_HEAD + 2 * slot) | 0;
+    if (lk[k + 1] > start) throw overlapError(start, end, anchor);
+    let above: number;
+    if (slot + 1 < this._li[b << 1]) above = lk[k + 2];
+    else {
+      const nextLeaf = this._li[(b << 1) + 3];
+      above = nextLeaf < 0 ? this.high : lk[(nextLeaf * this._ls + LEAF_HEAD) | 0];
+    }
+    if (end > above) throw overlapError(start, end, this._itemAfter(leaf, slot)!);
     this._insertAt(leaf, slot + 1, node, start, end);
   }
 
