@@ -983,8 +983,8 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     const k = (b + LEAF_HEAD + 2 * slot) | 0;
     this._place(leaf, slot, node, start, end);
     if (slot === count) {
-      // Only shrunk gaps within the leaf (their stored maxima may stay, see
-      // _raise), but at its end a new one.
+      // Inside the leaf the gap only shrinks, which leaves the stored maxima
+      // as they are (see _raise); at its end the leaf gains a gap.
       this._raise(leaf, start - (slot > 0 ? lk[k - 1] : lk[b + FLOOR]));
       this._lastEndChanged(leaf, end);
     }
@@ -1150,7 +1150,7 @@ export class AreaTree<N extends AreaNode = AreaNode> {
   // and _rootMaxGap >= the root's. Raising may therefore stop at the first
   // entry already >= gap (every entry above it is larger still). A gap
   // search that a too-high maximum lets into a subtree without finding a
-  // gap there tightens that entry from the subtree's own (_tighten), so the
+  // gap there tightens that entry from the subtree's own (_setMaxGap), so the
   // rescans that exact maxima cost on every shrinking gap (a leaf scan,
   // then a node scan per level while the maximum came from it: ~230
   // instructions per vma-churn operation) happen only when a search is
@@ -1207,7 +1207,14 @@ export class AreaTree<N extends AreaNode = AreaNode> {
     const d = node * this._ns;
     this._ni[2 * (d + this._ko) + slot] = child;
     this._nk[d + NODE_HEAD + slot] = isLeaf ? this._leafLastEnd(child) : this._nodeLastEnd(child);
-    this._nk[d + this._go + slot] = isLeaf ? this._leafMaxGap(child) : this._nodeMaxGap(child);
+    this._setMaxGap(node, slot, child, isLeaf);
+  }
+
+  // The max-gap part of _setEntry: a leaf's largest gap, an inner node's largest entry.
+  private _setMaxGap(node: number, slot: number, child: number, isLeaf: boolean): void {
+    this._nk[(node * this._ns + this._go + slot) | 0] = isLeaf
+      ? this._leafMaxGap(child)
+      : this._nodeMaxGap(child);
   }
 
   // Moves `count` entries from slot `fs` of inner node `from` to slot `ts` of
@@ -1508,7 +1515,11 @@ export class AreaTree<N extends AreaNode = AreaNode> {
       ) {
         return true;
       }
-      this._tighten(node, i, child, leaves);
+      // The child's stored maximum let the search in and it found no gap
+      // there: the maximum may be stale (see _raise); recomputed from the
+      // child (whose own entries the search has just tightened). It stays
+      // as it was when the search only failed for its limits.
+      this._setMaxGap(node, i, child, leaves);
     }
     return false;
   }
@@ -1553,23 +1564,12 @@ export class AreaTree<N extends AreaNode = AreaNode> {
       ) {
         return true;
       }
-      this._tighten(node, i, child, leaves);
+      this._setMaxGap(node, i, child, leaves);
     }
     return false;
   }
 
-  // A search entered `child`, entry `slot` of `node`, on its stored maximum
-  // and found no gap there: the maximum may be stale (see _raise), so it is
-  // recomputed from the child's contents (a leaf's gaps, an inner node's
-  // entries, which the search has tightened already). When the search only
-  // failed for its limits, the value does not change.
-  private _tighten(node: number, slot: number, child: number, leaf: boolean): void {
-    this._nk[(node * this._ns + this._go + slot) | 0] = leaf
-      ? this._leafMaxGap(child)
-      : this._nodeMaxGap(child);
-  }
-
-  // _tighten for the root, after a search of the whole tree found nothing.
+  // _setMaxGap for the root, after a search of the whole tree found nothing.
   private _tightenRoot(): void {
     this._rootMaxGap =
       this._height === 0 ? this._leafMaxGap(this._root) : this._nodeMaxGap(this._root);
