@@ -556,6 +556,45 @@ function scaleOp(op: Op, s: number): Op {
   }
 }
 
+// A tree and its reference laid out as (free, used) runs from 0 in [0, high).
+function layOut(
+  pieces: [number, number][],
+  high: number,
+  nodeCapacity: number,
+): { tree: AreaTree<Item>; ref: NaiveAreas<Item> } {
+  const tree = new AreaTree<Item>({ low: 0, high, nodeCapacity });
+  const ref = new NaiveAreas<Item>(0, high);
+  let cursor = 0;
+  pieces.forEach(([free, used], i) => {
+    const s = cursor + free;
+    const item = new Item(s, s + used, i);
+    tree.insert(item);
+    ref.insert(s, s + used, item);
+    cursor = s + used;
+  });
+  return { tree, ref };
+}
+
+// The tree's gap search answers what a linear scan of the reference does.
+function expectSameGap(
+  tree: AreaTree<Item>,
+  ref: NaiveAreas<Item>,
+  lo: number,
+  hi: number,
+  len: number,
+  topDown: boolean,
+): void {
+  const g = new AreaGap<Item>();
+  const found = topDown
+    ? tree.findGapTopDown(lo, hi, len, g)
+    : tree.findGapBottomUp(lo, hi, len, g);
+  const want = ref.searchGap(lo, hi, len, topDown);
+  expect(found).toBe(want !== undefined);
+  if (want !== undefined) {
+    expect({ start: g.start, end: g.end, prev: g.prev, next: g.next }).toEqual(want);
+  }
+}
+
 describe('AreaTree against a naive reference', () => {
   // Tiny capacities give deep trees out of a few dozen areas, so that leaf and
   // inner-node splits, merges, borrows and root changes all happen often.
@@ -668,26 +707,8 @@ describe('AreaTree against a naive reference', () => {
         fc.boolean(),
         fc.constantFrom(4, 5, 32),
         (pieces, lo, hi, len, topDown, nodeCapacity) => {
-          // Lay pieces out as (free, used) runs from the window's low end.
-          const tree = new AreaTree<Item>({ low: 0, high: 3000, nodeCapacity });
-          const ref = new NaiveAreas<Item>(0, 3000);
-          let cursor = 0;
-          pieces.forEach(([free, used], i) => {
-            const s = cursor + free;
-            const item = new Item(s, s + used, i);
-            tree.insert(item);
-            ref.insert(s, s + used, item);
-            cursor = s + used;
-          });
-          const g = new AreaGap<Item>();
-          const found = topDown
-            ? tree.findGapTopDown(lo, hi, len, g)
-            : tree.findGapBottomUp(lo, hi, len, g);
-          const want = ref.searchGap(lo, hi, len, topDown);
-          expect(found).toBe(want !== undefined);
-          if (want !== undefined) {
-            expect({ start: g.start, end: g.end, prev: g.prev, next: g.next }).toEqual(want);
-          }
+          const { tree, ref } = layOut(pieces, 3000, nodeCapacity);
+          expectSameGap(tree, ref, lo, hi, len, topDown);
         },
       ),
       { numRuns: 500 },
@@ -717,16 +738,7 @@ describe('AreaTree against a naive reference', () => {
         ),
         fc.constantFrom(4, 5, 32),
         (pieces, fills, searches, nodeCapacity) => {
-          const tree = new AreaTree<Item>({ low: 0, high: 5000, nodeCapacity });
-          const ref = new NaiveAreas<Item>(0, 5000);
-          let cursor = 0;
-          pieces.forEach(([free, used], i) => {
-            const s = cursor + free;
-            const item = new Item(s, s + used, i);
-            tree.insert(item);
-            ref.insert(s, s + used, item);
-            cursor = s + used;
-          });
+          const { tree, ref } = layOut(pieces, 5000, nodeCapacity);
           // Shrink gaps: put an area inside a gap (at an offset into it), or
           // grow an area over part of the gap above it.
           fills.forEach(([pick, offset, len], i) => {
@@ -748,16 +760,8 @@ describe('AreaTree against a naive reference', () => {
             }
           });
           tree.checkInvariants();
-          const g = new AreaGap<Item>();
           for (const [lo, hi, len, topDown] of searches) {
-            const found = topDown
-              ? tree.findGapTopDown(lo, hi, len, g)
-              : tree.findGapBottomUp(lo, hi, len, g);
-            const want = ref.searchGap(lo, hi, len, topDown);
-            expect(found).toBe(want !== undefined);
-            if (want !== undefined) {
-              expect({ start: g.start, end: g.end, prev: g.prev, next: g.next }).toEqual(want);
-            }
+            expectSameGap(tree, ref, lo, hi, len, topDown);
             tree.checkInvariants();
           }
         },

@@ -5,15 +5,21 @@ import { VmaIndex } from './vma-index.js';
 const P = 4096;
 const vma = (start: number, end: number): VmArea => new VmArea(start * P, end * P, start, null, 0);
 
+// An index holding [10, 20) and [30, 40) (in pages).
+function twoVmas(): { idx: VmaIndex; a: VmArea; b: VmArea } {
+  const idx = new VmaIndex();
+  const a = vma(10, 20);
+  const b = vma(30, 40);
+  idx.insert(a);
+  idx.insert(b);
+  return { idx, a, b };
+}
+
 // The index remembers the VMA last found (a vmacache); these check that the
 // cache never answers for a VMA that left the index or for bounds it no longer has.
 describe('VmaIndex lookups through the recent-VMA cache', () => {
   test('a removed VMA is not found again, even right after a lookup hit it', () => {
-    const idx = new VmaIndex();
-    const a = vma(10, 20);
-    const b = vma(30, 40);
-    idx.insert(a);
-    idx.insert(b);
+    const { idx, a, b } = twoVmas();
     expect(idx.findContaining(15 * P)).toBe(a);
     idx.remove(a);
     expect(idx.findContaining(15 * P)).toBeUndefined();
@@ -23,11 +29,7 @@ describe('VmaIndex lookups through the recent-VMA cache', () => {
   });
 
   test('removing another VMA keeps the cached one; reinsertion is found', () => {
-    const idx = new VmaIndex();
-    const a = vma(10, 20);
-    const b = vma(30, 40);
-    idx.insert(a);
-    idx.insert(b);
+    const { idx, a, b } = twoVmas();
     expect(idx.findVma(35 * P)).toBe(b);
     idx.remove(a);
     expect(idx.findVma(35 * P)).toBe(b);
