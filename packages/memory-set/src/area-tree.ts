@@ -84,7 +84,10 @@ const HINT_SCALE = 1 / HINT_GRANULE;
 const HINT_MIN = 64;
 const HINT_PER_LEAF = 32;
 const HINT_MAX = 1 << 18;
-const HINT_SPREAD = 16;
+// 32, not 16: descents per vma-churn operation 0.112 -> 0.091 at N = 10,000
+// and 0.161 -> 0.111 at N = 65,000 (a leaf there covers ~48 blocks), for up
+// to 65 entries written per descent instead of 33.
+const HINT_SPREAD = 32;
 const NODE_HEAD = 2;
 const FLOOR = 2;
 
