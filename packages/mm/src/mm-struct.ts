@@ -771,7 +771,9 @@ export class MmStruct {
     // arch/x86/kernel/sys_x86_64.c: sys_mmap
     if (pageOffset(clampHuge(off)) !== 0) return errnoResult('EINVAL');
     if (!(flags & MAP.ANONYMOUS) && file === null) return errnoResult('EBADF');
-    let pgoff = typeof off === 'number' ? off / PAGE : Number(off / 4096n);
+    // The caller's offset in pages (the anonymous branch below replaces it).
+    const offPages = typeof off === 'number' ? off / PAGE : Number(off / 4096n);
+    let pgoff = offPages;
     // mm/mmap.c: ksys_mmap_pgoff — MAP_HUGETLB maps a hugetlbfs file: a
     // file of another kind is refused, an anonymous one gets an internal
     // hugetlbfs file of the hstate named by the MAP_HUGE_* size bits
@@ -890,7 +892,7 @@ export class MmStruct {
       // drops VM_LOCKED from a hugetlb VMA (its pages are never counted as
       // locked), though MAP_LOCKED still populates it.
       file = hugeFile as MemoryFile;
-      pgoff = typeof off === 'number' ? off / PAGE : Number(off / 4096n);
+      pgoff = offPages;
       vmFlags |= VM_HUGETLB | VM.DONTEXPAND | VM.NORESERVE;
     }
     if (flags & MAP.NORESERVE && this.layout.overcommitMemory !== 2) vmFlags |= VM.NORESERVE;
