@@ -76,11 +76,12 @@ const MADVISE_VALID: ReadonlySet<number> = new Set([
 /** ext4's s_maxbytes with 4 KiB blocks (16 TiB - 4 KiB). */
 const MAX_FILE_SIZE = 2 ** 44 - PAGE;
 
-// The VM_* bits and masks the per-call accounting tests, as module constants. In
+// The VM_*, MAP_* and PROT_* bits the system calls test, as module constants. In
 // optimised code every `VM.WRITE` is a load of the VM object from its module
 // binding, a check of its map and a load of the field (V8 folds neither the
 // binding nor the field), so `(flags & (VM.WRITE | VM.SHARED | VM.GROWSDOWN))
-// === VM.WRITE` costs four such loads where a constant is one load.
+// === VM.WRITE` costs four such loads where module constants fold into the
+// instruction.
 const VM_WRITE = VM.WRITE;
 const VM_GROWSDOWN = VM.GROWSDOWN;
 const VM_LOCKED = VM.LOCKED;
@@ -111,6 +112,41 @@ const MAP_POPULATE = MAP.POPULATE;
 const PROT_GROWS = PROT.GROWSDOWN | PROT.GROWSUP;
 /** arch_validate_prot: r/w/x and PROT_SEM only. */
 const PROT_VALID = PROT.READ | PROT.WRITE | PROT.EXEC | PROT.SEM;
+const MAP_ANONYMOUS = MAP.ANONYMOUS;
+const MAP_DROPPABLE = MAP.DROPPABLE;
+const MAP_FIXED_NOREPLACE = MAP.FIXED_NOREPLACE;
+const MAP_GROWSDOWN = MAP.GROWSDOWN;
+const MAP_HUGETLB = MAP.HUGETLB;
+const MAP_LOCKED = MAP.LOCKED;
+const MAP_NORESERVE = MAP.NORESERVE;
+const MAP_PRIVATE = MAP.PRIVATE;
+const MAP_STACK = MAP.STACK;
+const MAP_SYNC = MAP.SYNC;
+const PROT_GROWSDOWN = PROT.GROWSDOWN;
+const PROT_GROWSUP = PROT.GROWSUP;
+const PROT_WRITE = PROT.WRITE;
+const VM_DONTCOPY = VM.DONTCOPY;
+const VM_DONTDUMP = VM.DONTDUMP;
+const VM_DONTEXPAND = VM.DONTEXPAND;
+const VM_DROPPABLE = VM.DROPPABLE;
+const VM_HUGEPAGE = VM.HUGEPAGE;
+const VM_IO = VM.IO;
+const VM_LOCKONFAULT = VM.LOCKONFAULT;
+const VM_MAYREAD = VM.MAYREAD;
+const VM_MAYSHARE = VM.MAYSHARE;
+const VM_MAYWRITE = VM.MAYWRITE;
+const VM_MERGEABLE = VM.MERGEABLE;
+const VM_MIXEDMAP = VM.MIXEDMAP;
+const VM_NOHUGEPAGE = VM.NOHUGEPAGE;
+const VM_NORESERVE = VM.NORESERVE;
+const VM_PFNMAP = VM.PFNMAP;
+const VM_RAND_READ = VM.RAND_READ;
+const VM_READ = VM.READ;
+const VM_SEQ_READ = VM.SEQ_READ;
+const VM_SHARED = VM.SHARED;
+const VM_SOFTDIRTY = VM.SOFTDIRTY;
+const VM_SYNC = VM.SYNC;
+const VM_WIPEONFORK = VM.WIPEONFORK;
 
 export interface MmStructOptions {
   layout?: Partial<MmLayout>;
@@ -537,7 +573,7 @@ export class MmStruct {
       const gapEnd = last;
       // find_vma(last + 1): the VMA above the free range, as the search saw it.
       const next = this.vmas.gapNext;
-      if (next !== undefined && next.flags & VM.GROWSDOWN) {
+      if (next !== undefined && next.flags & VM_GROWSDOWN) {
         const startGap = this.vmStartGap(next);
         if (startGap <= gapEnd) {
           highLimit = startGap;
@@ -569,7 +605,7 @@ export class MmStruct {
       let gap = index;
       if (alignMask !== 0) gap += mod(alignOffset - gap, alignMask + 1);
       const next = this.vmas.findVma(gap);
-      if (next !== undefined && next.flags & VM.GROWSDOWN) {
+      if (next !== undefined && next.flags & VM_GROWSDOWN) {
         if (this.vmStartGap(next) < gap + searchLength - 1) {
           lowLimit = next.end;
           continue;
@@ -581,7 +617,7 @@ export class MmStruct {
 
   /** vm_start_gap: a grows-down VMA keeps stack_guard_gap free below it. */
   private vmStartGap(vma: VmArea): number {
-    if (!(vma.flags & VM.GROWSDOWN)) return vma.start;
+    if (!(vma.flags & VM_GROWSDOWN)) return vma.start;
     const start = vma.start - this.layout.stackGuardGap;
     return Math.max(start, 0);
   }
@@ -770,7 +806,7 @@ export class MmStruct {
     checkInt32('flags', flags);
     // arch/x86/kernel/sys_x86_64.c: sys_mmap
     if (pageOffset(clampHuge(off)) !== 0) return errnoResult('EINVAL');
-    if (!(flags & MAP.ANONYMOUS) && file === null) return errnoResult('EBADF');
+    if (!(flags & MAP_ANONYMOUS) && file === null) return errnoResult('EBADF');
     // The caller's offset in pages (the anonymous branch below replaces it).
     const offPages = typeof off === 'number' ? off / PAGE : Number(off / 4096n);
     let pgoff = offPages;
@@ -782,7 +818,7 @@ export class MmStruct {
     // page size.
     let hugeSize = 0;
     let hugeFile: MemoryFile | null = null;
-    if (flags & MAP.HUGETLB) {
+    if (flags & MAP_HUGETLB) {
       if (file !== null) return errnoResult('EINVAL');
       hugeSize = hugePageSize((flags >>> MAP_HUGE_SHIFT) & MAP_HUGE_MASK);
       if (hugeSize === 0) return errnoResult('EINVAL');
@@ -799,9 +835,9 @@ export class MmStruct {
     }
     // mm/mmap.c: do_mmap
     if (isZero(len)) return errnoResult('EINVAL');
-    if (flags & MAP.FIXED_NOREPLACE) flags |= MAP.FIXED;
+    if (flags & MAP_FIXED_NOREPLACE) flags |= MAP_FIXED;
     let a = clampHuge(addr);
-    if (!(flags & MAP.FIXED)) {
+    if (!(flags & MAP_FIXED)) {
       // round_hint_to_min
       a -= pageOffset(a);
       const minAddr = this.minAddr;
@@ -815,57 +851,57 @@ export class MmStruct {
     if (flags & MAP_VM_BITS) vmFlags |= calcVmFlagBits(flags);
     // fs/hugetlbfs/inode.c: hugetlb_get_unmapped_area — a fixed address must
     // be huge-page aligned.
-    if (hugeSize !== 0 && flags & MAP.FIXED && a % hugeSize !== 0) return errnoResult('EINVAL');
+    if (hugeSize !== 0 && flags & MAP_FIXED && a % hugeSize !== 0) return errnoResult('EINVAL');
     const got = this.getUnmappedArea(hugeFile ?? file, a, length, pgoff, flags);
     if (typeof got !== 'number') return got;
     a = got;
-    if (flags & MAP.FIXED_NOREPLACE && this.vmas.findIntersection(a, a + length))
+    if (flags & MAP_FIXED_NOREPLACE && this.vmas.findIntersection(a, a + length))
       return errnoResult('EEXIST');
-    if (flags & MAP.LOCKED && this.rlimits.memlock === 0 && !this.layout.capIpcLock)
+    if (flags & MAP_LOCKED && this.rlimits.memlock === 0 && !this.layout.capIpcLock)
       return errnoResult('EPERM');
     if (!this.mlockFutureOk(vmFlags, length / PAGE)) return errnoResult('EAGAIN');
     if (file !== null) {
       // file_mmap_ok: the end of the mapping must fit in a loff_t.
       if (pgoff > Math.floor((2 ** 63 - length) / PAGE)) return errnoResult('EOVERFLOW');
-      const type = flags & MAP.TYPE;
-      if (type === MAP.SHARED || type === MAP.SHARED_VALIDATE) {
-        if (type === MAP.SHARED_VALIDATE && flags & ~LEGACY_MAP_MASK)
+      const type = flags & MAP_TYPE;
+      if (type === MAP_SHARED || type === MAP_SHARED_VALIDATE) {
+        if (type === MAP_SHARED_VALIDATE && flags & ~LEGACY_MAP_MASK)
           return errnoResult('EOPNOTSUPP');
-        if (prot & PROT.WRITE && !file.writable) return errnoResult('EACCES');
-        vmFlags |= VM.SHARED | VM.MAYSHARE;
-        if (!file.writable) vmFlags &= ~(VM.MAYWRITE | VM.SHARED);
-      } else if (type !== MAP.PRIVATE) {
+        if (prot & PROT_WRITE && !file.writable) return errnoResult('EACCES');
+        vmFlags |= VM_SHARED | VM_MAYSHARE;
+        if (!file.writable) vmFlags &= ~(VM_MAYWRITE | VM_SHARED);
+      } else if (type !== MAP_PRIVATE) {
         return errnoResult('EINVAL');
       }
       if (!file.readable) return errnoResult('EACCES');
       // can_mmap_file: nothing to map a file without an mmap method with.
       if (fileArea(file) === FILE_AREA.NONE) return errnoResult('ENODEV');
-      if (vmFlags & VM.GROWSDOWN) return errnoResult('EINVAL');
+      if (vmFlags & VM_GROWSDOWN) return errnoResult('EINVAL');
       // drivers/char/mem.c: mmap_zero — a shared mapping of /dev/zero becomes
       // shared anonymous memory (shmem_zero_setup) and keeps its pgoff.
-      if (vmFlags & VM.SHARED && fileArea(file) === FILE_AREA.ZERO) file = null;
+      if (vmFlags & VM_SHARED && fileArea(file) === FILE_AREA.ZERO) file = null;
     } else {
-      let type = flags & MAP.TYPE;
+      let type = flags & MAP_TYPE;
       // ksys_mmap_pgoff gave anonymous MAP_HUGETLB an internal hugetlbfs file, so
       // do_mmap takes its file branch: MAP_SHARED_VALIDATE is validated (hugetlbfs
       // has no FOP_MMAP_SYNC) and then mapped as MAP_SHARED, not EINVAL (trace
       // mx-mmap-s0-0: MAP_SHARED_VALIDATE|MAP_ANONYMOUS|MAP_HUGETLB is ENOMEM).
-      if (hugeSize !== 0 && type === MAP.SHARED_VALIDATE) {
+      if (hugeSize !== 0 && type === MAP_SHARED_VALIDATE) {
         if (flags & ~LEGACY_MAP_MASK) return errnoResult('EOPNOTSUPP');
-        type = MAP.SHARED;
+        type = MAP_SHARED;
       }
-      if (type === MAP.SHARED) {
-        if (vmFlags & VM.GROWSDOWN) return errnoResult('EINVAL');
+      if (type === MAP_SHARED) {
+        if (vmFlags & VM_GROWSDOWN) return errnoResult('EINVAL');
         pgoff = 0;
-        vmFlags |= VM.SHARED | VM.MAYSHARE;
-      } else if (type === MAP.PRIVATE || type === MAP.DROPPABLE) {
-        if (type === MAP.DROPPABLE) {
+        vmFlags |= VM_SHARED | VM_MAYSHARE;
+      } else if (type === MAP_PRIVATE || type === MAP_DROPPABLE) {
+        if (type === MAP_DROPPABLE) {
           // mm/mmap.c: do_mmap — a droppable area may not be locked, hugetlb
           // or a stack; it reserves nothing, and neither survives fork nor
           // goes into core dumps.
-          if (flags & (MAP.LOCKED | MAP.HUGETLB) || vmFlags & VM.GROWSDOWN)
+          if (flags & (MAP_LOCKED | MAP_HUGETLB) || vmFlags & VM_GROWSDOWN)
             return errnoResult('EINVAL');
-          vmFlags |= VM.DROPPABLE | VM.NORESERVE | VM.WIPEONFORK | VM.DONTDUMP;
+          vmFlags |= VM_DROPPABLE | VM_NORESERVE | VM_WIPEONFORK | VM_DONTDUMP;
         }
         pgoff = a / PAGE;
       } else {
@@ -881,7 +917,7 @@ export class MmStruct {
       // memory otherwise ignores)
       const misaligned =
         typeof off === 'number' ? off % hugeSize !== 0 : off % BigInt(hugeSize) !== 0n;
-      if (misaligned || !(flags & MAP.NORESERVE)) {
+      if (misaligned || !(flags & MAP_NORESERVE)) {
         return this.mmapHookFailed(a, length, vmFlags, flags, misaligned ? 'EINVAL' : 'ENOMEM');
       }
       // A file mapping of the internal file at the caller's offset (do_mmap:
@@ -893,9 +929,9 @@ export class MmStruct {
       // locked), though MAP_LOCKED still populates it.
       file = hugeFile as MemoryFile;
       pgoff = offPages;
-      vmFlags |= VM_HUGETLB | VM.DONTEXPAND | VM.NORESERVE;
+      vmFlags |= VM_HUGETLB | VM_DONTEXPAND | VM_NORESERVE;
     }
-    if (flags & MAP.NORESERVE && this.layout.overcommitMemory !== 2) vmFlags |= VM.NORESERVE;
+    if (flags & MAP_NORESERVE && this.layout.overcommitMemory !== 2) vmFlags |= VM_NORESERVE;
     // do_mmap decides on populating before the file's mmap hook adds flags.
     const populate = vmFlags & VM_LOCKED || (flags & MAP_POPULATE_BITS) === MAP_POPULATE;
     // fs/ext4/file.c: ext4_file_mmap_prepare — daxdev_mapping_supported refuses VM_SYNC
@@ -904,21 +940,21 @@ export class MmStruct {
     // MAP_SHARED or MAP_PRIVATE is refused too, not only with MAP_SHARED_VALIDATE; the
     // hook runs after a MAP_FIXED range was cleared (trace mx-mmap-s1-0; tmpfs and
     // hugetlbfs files take it).
-    if (file !== null && flags & MAP.SYNC && fileArea(file) === FILE_AREA.THP) {
+    if (file !== null && flags & MAP_SYNC && fileArea(file) === FILE_AREA.THP) {
       return this.mmapHookFailed(a, length, vmFlags, flags, 'EOPNOTSUPP');
     }
     if (file !== null && fileArea(file) === FILE_AREA.SECRETMEM) {
       // mm/secretmem.c: secretmem_mmap_prepare — shared mappings only, within
       // RLIMIT_MEMLOCK (mlock_future_ok), then locked and not dumped. It runs
       // where the ->mmap hook does, after a MAP_FIXED range was cleared.
-      const locked = vmFlags | VM.LOCKED;
-      if (!(vmFlags & (VM.SHARED | VM.MAYSHARE)))
+      const locked = vmFlags | VM_LOCKED;
+      if (!(vmFlags & (VM_SHARED | VM_MAYSHARE)))
         return this.mmapHookFailed(a, length, locked, flags, 'EINVAL');
       if (!this.mlockFutureOk(locked, length / PAGE))
         return this.mmapHookFailed(a, length, locked, flags, 'EAGAIN');
-      vmFlags = locked | VM.DONTDUMP;
+      vmFlags = locked | VM_DONTDUMP;
     }
-    if (vmFlags & VM_HUGETLB) vmFlags &= ~(VM_LOCKED | VM.LOCKONFAULT);
+    if (vmFlags & VM_HUGETLB) vmFlags &= ~(VM_LOCKED | VM_LOCKONFAULT);
     const result = this.mmapRegion(file, a, length, vmFlags, pgoff);
     if (typeof result !== 'number') return result;
     if (populate) {
@@ -952,7 +988,7 @@ export class MmStruct {
     flags: number,
     errno: 'EINVAL' | 'ENOMEM' | 'EAGAIN' | 'EOPNOTSUPP',
   ): ErrnoResult {
-    if (flags & MAP.FIXED) {
+    if (flags & MAP_FIXED) {
       const overlap = this.countPages(a, a + length);
       if (this.mayExpandVm(vmFlags, length / PAGE - overlap)) this.munmap(a, length);
     }
@@ -978,7 +1014,7 @@ export class MmStruct {
     if (
       this.layout.commitGuessPages < pages &&
       (mmapAccountFlags(vmFlags) & VM_ACCOUNT ||
-        (file === null && vmFlags & VM.SHARED && !(vmFlags & VM.NORESERVE))) &&
+        (file === null && vmFlags & VM_SHARED && !(vmFlags & VM_NORESERVE))) &&
       !this.enoughMemory(pages - this.accountedPages(addr, end))
     ) {
       return OOM;
@@ -1025,7 +1061,7 @@ export class MmStruct {
       this.spare = undefined;
       if (
         file === null &&
-        !(vmFlags & (VM.SHARED | VM_SPECIAL)) &&
+        !(vmFlags & (VM_SHARED | VM_SPECIAL)) &&
         !this.canMergeAfter(prev, this.candidate(vmFlags, null, null, pgoff, addr, end)) &&
         !this.canMergeBefore(next, this.scratch)
       ) {
@@ -1040,7 +1076,7 @@ export class MmStruct {
       }
       this.vmas.remove(spare);
     }
-    if (file === null && vmFlags & VM.SHARED) {
+    if (file === null && vmFlags & VM_SHARED) {
       // mm/shmem.c: shmem_zero_setup: shared anonymous memory is a deleted /dev/zero.
       const shm = new MemoryFile({ path: '/dev/zero', dev: '00:01', ino: shmemInode++, size: len });
       shm.unlink();
@@ -1085,7 +1121,7 @@ export class MmStruct {
   ): boolean {
     if (addr < first.start || end > first.end) return false;
     if (file !== null || first.file !== null || first.special !== null) return false;
-    if (mmapAccountFlags(vmFlags) !== first.flags || vmFlags & (VM.SHARED | VM_SPECIAL))
+    if (mmapAccountFlags(vmFlags) !== first.flags || vmFlags & (VM_SHARED | VM_SPECIAL))
       return false;
     const leftEdge = addr === first.start;
     const rightEdge = end === first.end;
@@ -1250,11 +1286,11 @@ export class MmStruct {
     // (trace mx-mprot-3: EINVAL where the range has a hole, 0 for len 0).
     if (pkey !== -1) return errnoResult('EINVAL');
     let vma: VmArea | undefined;
-    if (grows & PROT.GROWSDOWN) {
+    if (grows & PROT_GROWSDOWN) {
       vma = this.vmas.findIntersection(s, end);
       if (vma === undefined) return OOM;
       s = vma.start;
-      if (!(vma.flags & VM.GROWSDOWN)) return errnoResult('EINVAL');
+      if (!(vma.flags & VM_GROWSDOWN)) return errnoResult('EINVAL');
     } else {
       // find_vma_intersection, then ENOMEM unless the VMA found starts at or
       // below s: that is, ENOMEM unless a VMA contains s. The tree answers that
@@ -1263,7 +1299,7 @@ export class MmStruct {
       // that decides nothing.
       vma = this.vmas.findContaining(s);
       if (vma === undefined) return OOM;
-      if (grows & PROT.GROWSUP) return errnoResult('EINVAL');
+      if (grows & PROT_GROWSUP) return errnoResult('EINVAL');
     }
     let tmp = vma.start;
     let nstart = s;
@@ -1321,7 +1357,7 @@ export class MmStruct {
     // locked memory never takes a fault: its pages become anonymous copies and
     // the area gets an anon_vma, which keeps its VM_ACCOUNT through a later
     // mprotect back to read-only (and so decides merges maps cannot show).
-    if ((oldFlags & (VM.WRITE | VM.SHARED | VM.LOCKED)) === VM.LOCKED && newFlags & VM.WRITE) {
+    if ((oldFlags & (VM_WRITE | VM_SHARED | VM_LOCKED)) === VM_LOCKED && newFlags & VM_WRITE) {
       this.populate(start, end);
     }
     return result;
@@ -1392,11 +1428,11 @@ export class MmStruct {
     flags: number,
   ): ErrnoResult | null {
     // Duplicating a private mapping with old_len 0 is refused.
-    if (oldLen === 0 && !(vma.flags & (VM.SHARED | VM.MAYSHARE))) return errnoResult('EINVAL');
+    if (oldLen === 0 && !(vma.flags & (VM_SHARED | VM_MAYSHARE))) return errnoResult('EINVAL');
     // MREMAP_DONTUNMAP would leave an empty copy of a VMA that cannot be refilled.
     if (
       flags & MREMAP.DONTUNMAP &&
-      (vma.flags & (VM.DONTEXPAND | VM.PFNMAP) || vma.special !== null)
+      (vma.flags & (VM_DONTEXPAND | VM_PFNMAP) || vma.special !== null)
     )
       return errnoResult('EINVAL');
     const impliesNew = (flags & (MREMAP.FIXED | MREMAP.DONTUNMAP)) !== 0;
@@ -1410,7 +1446,7 @@ export class MmStruct {
     // Only a growing mapping is checked further: a move that shrinks a VMA
     // maps does not let grow (VM_DONTEXPAND) is not EFAULT.
     if (newLen <= oldLen) return null;
-    if (vma.flags & (VM.DONTEXPAND | VM.PFNMAP) || vma.special !== null)
+    if (vma.flags & (VM_DONTEXPAND | VM_PFNMAP) || vma.special !== null)
       return errnoResult('EFAULT');
     if (newLen > oldLen) {
       const delta = (newLen - oldLen) / PAGE;
@@ -1518,7 +1554,7 @@ export class MmStruct {
         });
         if (merged === undefined) return OOM;
         this.statAccount(vma.flags, delta / PAGE);
-        if (vma.flags & VM.LOCKED) {
+        if (vma.flags & VM_LOCKED) {
           this.lockedVm += delta / PAGE;
           this.populate(oldEnd, end);
         }
@@ -1541,8 +1577,8 @@ export class MmStruct {
   ): number | ErrnoResult {
     const pgoff = vma.pgoff + (addr - vma.start) / PAGE;
     let mapFlags = 0;
-    if (flags & MREMAP.FIXED) mapFlags |= MAP.FIXED;
-    if (vma.flags & VM.MAYSHARE) mapFlags |= MAP.SHARED;
+    if (flags & MREMAP.FIXED) mapFlags |= MAP_FIXED;
+    if (vma.flags & VM_MAYSHARE) mapFlags |= MAP_SHARED;
     const hint = flags & (MREMAP.FIXED | MREMAP.DONTUNMAP) ? newAddr : 0;
     return this.getUnmappedArea(vma.file, hint, newLen, pgoff, mapFlags);
   }
@@ -1576,14 +1612,14 @@ export class MmStruct {
       // dontunmap_complete: the old VMA stays, empty, unlocked; it keeps VM_ACCOUNT.
       const old = this.vmas.findContaining(oldAddr);
       if (old !== undefined) {
-        if (old.flags & VM.LOCKED) this.lockedVm -= old.pages;
-        old.flags &= ~(VM.LOCKED | VM.LOCKONFAULT);
+        if (old.flags & VM_LOCKED) this.lockedVm -= old.pages;
+        old.flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
         if (old !== newVma && wasWhole) old.anonVma = null;
       }
     } else if (oldLen > 0) {
       this.unmapRange(oldAddr, oldAddr + oldLen);
     }
-    if (newVma.flags & VM.LOCKED && newLen > oldLen)
+    if (newVma.flags & VM_LOCKED && newLen > oldLen)
       this.populate(newAddr + oldLen, newAddr + newLen);
     return newAddr;
   }
@@ -1603,7 +1639,7 @@ export class MmStruct {
     const merged = vma.special === null ? this.mergeNewRange(c) : undefined;
     if (merged !== undefined) {
       this.statAccount(vma.flags, len / PAGE);
-      if (vma.flags & VM.LOCKED) this.lockedVm += len / PAGE;
+      if (vma.flags & VM_LOCKED) this.lockedVm += len / PAGE;
       return merged;
     }
     const copy = new VmArea(addr, addr + len, pgoff, vma.file, vma.flags, vma.anonVma, vma.special);
@@ -1704,10 +1740,10 @@ export class MmStruct {
    */
   private madviseCollapse(vma: VmArea, start: number, end: number): number | ErrnoResult {
     if (
-      vma.flags & (VM_SPECIAL | VM.NOHUGEPAGE) ||
+      vma.flags & (VM_SPECIAL | VM_NOHUGEPAGE) ||
       vma.special !== null ||
       !vma.isAnonymous ||
-      vma.flags & VM.MAYSHARE
+      vma.flags & VM_MAYSHARE
     ) {
       return errnoResult('EINVAL');
     }
@@ -1749,56 +1785,56 @@ export class MmStruct {
     let flags = vma.flags;
     switch (advice) {
       case MADV.NORMAL:
-        flags &= ~(VM.RAND_READ | VM.SEQ_READ);
+        flags &= ~(VM_RAND_READ | VM_SEQ_READ);
         break;
       case MADV.SEQUENTIAL:
-        flags = (flags & ~VM.RAND_READ) | VM.SEQ_READ;
+        flags = (flags & ~VM_RAND_READ) | VM_SEQ_READ;
         break;
       case MADV.RANDOM:
-        flags = (flags & ~VM.SEQ_READ) | VM.RAND_READ;
+        flags = (flags & ~VM_SEQ_READ) | VM_RAND_READ;
         break;
       case MADV.DONTFORK:
-        flags |= VM.DONTCOPY;
+        flags |= VM_DONTCOPY;
         break;
       case MADV.DOFORK:
-        if (flags & VM.IO) return errnoResult('EINVAL');
-        flags &= ~VM.DONTCOPY;
+        if (flags & VM_IO) return errnoResult('EINVAL');
+        flags &= ~VM_DONTCOPY;
         break;
       case MADV.WIPEONFORK:
-        if (vma.file !== null || flags & VM.SHARED) return errnoResult('EINVAL');
-        flags |= VM.WIPEONFORK;
+        if (vma.file !== null || flags & VM_SHARED) return errnoResult('EINVAL');
+        flags |= VM_WIPEONFORK;
         break;
       case MADV.KEEPONFORK:
-        if (flags & VM.DROPPABLE) return errnoResult('EINVAL');
-        flags &= ~VM.WIPEONFORK;
+        if (flags & VM_DROPPABLE) return errnoResult('EINVAL');
+        flags &= ~VM_WIPEONFORK;
         break;
       case MADV.DONTDUMP:
-        flags |= VM.DONTDUMP;
+        flags |= VM_DONTDUMP;
         break;
       case MADV.DODUMP:
-        if (flags & (VM_SPECIAL | VM.DROPPABLE) || vma.special !== null)
+        if (flags & (VM_SPECIAL | VM_DROPPABLE) || vma.special !== null)
           return errnoResult('EINVAL');
-        flags &= ~VM.DONTDUMP;
+        flags &= ~VM_DONTDUMP;
         break;
       case MADV.HUGEPAGE:
-        flags = (flags & ~VM.NOHUGEPAGE) | VM.HUGEPAGE;
+        flags = (flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
         break;
       case MADV.NOHUGEPAGE:
-        flags = (flags & ~VM.HUGEPAGE) | VM.NOHUGEPAGE;
+        flags = (flags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE;
         break;
       case MADV.MERGEABLE:
         if (
-          !(flags & (VM.SHARED | VM.MAYSHARE | VM.PFNMAP | VM.IO | VM.DONTEXPAND | VM.MIXEDMAP))
+          !(flags & (VM_SHARED | VM_MAYSHARE | VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_MIXEDMAP))
         ) {
-          flags |= VM.MERGEABLE;
+          flags |= VM_MERGEABLE;
         }
         break;
       case MADV.UNMERGEABLE:
-        flags &= ~VM.MERGEABLE;
+        flags &= ~VM_MERGEABLE;
         break;
       case MADV.DONTNEED:
       case MADV.DONTNEED_LOCKED:
-        if (vma.flags & VM.PFNMAP || (advice === MADV.DONTNEED && vma.flags & VM.LOCKED)) {
+        if (vma.flags & VM_PFNMAP || (advice === MADV.DONTNEED && vma.flags & VM_LOCKED)) {
           return errnoResult('EINVAL');
         }
         if (vma.flags & VM_HUGETLB) {
@@ -1814,22 +1850,22 @@ export class MmStruct {
         return end;
       case MADV.FREE:
         // Without memory pressure freed pages keep their data; only the checks remain.
-        if (vma.flags & (VM.PFNMAP | VM.LOCKED)) return errnoResult('EINVAL');
+        if (vma.flags & (VM_PFNMAP | VM_LOCKED)) return errnoResult('EINVAL');
         if (!vma.isAnonymous) return errnoResult('EINVAL');
         return end;
       case MADV.REMOVE:
-        if (vma.flags & VM.LOCKED) return errnoResult('EINVAL');
+        if (vma.flags & VM_LOCKED) return errnoResult('EINVAL');
         if (vma.file === null) return errnoResult('EINVAL');
-        if (!(vma.flags & VM.MAYWRITE && vma.flags & VM.MAYSHARE)) return errnoResult('EACCES');
+        if (!(vma.flags & VM_MAYWRITE && vma.flags & VM_MAYSHARE)) return errnoResult('EACCES');
         this.punchHole(vma, start, end);
         return end;
       case MADV.COLD:
       case MADV.PAGEOUT:
         // can_madv_lru_vma: hugetlb pages are not on the LRU lists.
-        if (vma.flags & (VM.LOCKED | VM.PFNMAP | VM_HUGETLB)) return errnoResult('EINVAL');
+        if (vma.flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) return errnoResult('EINVAL');
         return end;
       case MADV.GUARD_INSTALL:
-        if (vma.flags & (VM_SPECIAL | VM.LOCKED) || vma.special !== null)
+        if (vma.flags & (VM_SPECIAL | VM_LOCKED) || vma.special !== null)
           return errnoResult('EINVAL');
         // mm/madvise.c: madvise_guard_install — guard markers are page-table entries, so an
         // anonymous VMA gets an anon_vma for the whole VMA (anon_vma_prepare), as a first
@@ -1861,7 +1897,7 @@ export class MmStruct {
     this.accountRemove(vma.flags, pages);
     const result = this.modifyFlags(vma, start, end, flags);
     this.statAccount(flags, pages);
-    if (flags & VM.LOCKED) this.lockedVm += pages;
+    if (flags & VM_LOCKED) this.lockedVm += pages;
     return result.end;
   }
 
@@ -1872,8 +1908,8 @@ export class MmStruct {
       if (vma === undefined) return OOM;
       // check_vma_flags under FOLL_MADV_POPULATE: a refused access is EINVAL (no FOLL_FORCE;
       // a write-only mapping cannot be populated for reading).
-      if (vma.flags & (VM.IO | VM.PFNMAP)) return errnoResult('EINVAL');
-      if (write ? !(vma.flags & VM.WRITE) : !(vma.flags & VM.READ)) return errnoResult('EINVAL');
+      if (vma.flags & (VM_IO | VM_PFNMAP)) return errnoResult('EINVAL');
+      if (write ? !(vma.flags & VM_WRITE) : !(vma.flags & VM_READ)) return errnoResult('EINVAL');
       const stop = Math.min(end, vma.end);
       for (; va < stop; va += PAGE) {
         if (this.guardPages.size > 0 && this.guardPages.has(va)) return errnoResult('EFAULT');
@@ -1944,7 +1980,7 @@ export class MmStruct {
 
   /** mm/vma.c: do_brk_flags. */
   private doBrkFlags(vma: VmArea | undefined, addr: number, len: number, extra: number): boolean {
-    const flags = extra | VM_DATA_DEFAULT_FLAGS | VM.ACCOUNT;
+    const flags = extra | VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT;
     const pages = len / PAGE;
     if (!this.mayExpandVm(flags, pages)) return false;
     if (this.vmas.count > this.layout.maxMapCount) return false;
@@ -1991,7 +2027,7 @@ export class MmStruct {
 
   /** mm/mprotect.c: change_protection — take write access away where the VMA lost it. */
   private changeProtection(start: number, end: number, newFlags: number): void {
-    if (newFlags & VM.WRITE || this.ptes.size === 0) return;
+    if (newFlags & VM_WRITE || this.ptes.size === 0) return;
     const updates: number[] = [];
     this.ptes.forEach(start, end, (va, entry) => {
       if (pteBits(entry) & PTE_BITS.WRITE) updates.push(va, entry - PTE_BITS.WRITE);
@@ -2002,8 +2038,8 @@ export class MmStruct {
   /** mm/gup.c: populate_vma_page_range over [start, end) (MAP_POPULATE, MAP_LOCKED). */
   private populate(start: number, end: number): void {
     for (const vma of this.vmas.overlapping(start, end)) {
-      if (!(vma.flags & VM_ACCESS_FLAGS) || vma.flags & (VM.IO | VM.PFNMAP)) continue;
-      const write = (vma.flags & (VM.WRITE | VM.SHARED)) === VM.WRITE;
+      if (!(vma.flags & VM_ACCESS_FLAGS) || vma.flags & (VM_IO | VM_PFNMAP)) continue;
+      const write = (vma.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
       const s = Math.max(start, vma.start);
       const e = Math.min(end, vma.end);
       for (let va = s; va < e; va += PAGE) {
@@ -2055,12 +2091,12 @@ export class MmStruct {
       // forced write to a read-only mapping is only possible as copy-on-write.
       if (
         write
-          ? !(vma.flags & VM.MAYWRITE) || (!(vma.flags & VM.WRITE) && vma.flags & VM.MAYSHARE)
-          : !(vma.flags & VM.MAYREAD)
+          ? !(vma.flags & VM_MAYWRITE) || (!(vma.flags & VM_WRITE) && vma.flags & VM_MAYSHARE)
+          : !(vma.flags & VM_MAYREAD)
       ) {
         return FAULTS.SEGV_ACCERR;
       }
-    } else if (write ? !(vma.flags & VM.WRITE) : !(vma.flags & VM_ACCESS_FLAGS)) {
+    } else if (write ? !(vma.flags & VM_WRITE) : !(vma.flags & VM_ACCESS_FLAGS)) {
       return FAULTS.SEGV_ACCERR;
     }
     if (this.guardPages.size > 0 && this.guardPages.has(page)) return FAULTS.SEGV_MAPERR;
@@ -2071,7 +2107,7 @@ export class MmStruct {
     const entry = this.ptes.get(page);
     if (entry >= 0) {
       if (!write || pteBits(entry) & PTE_BITS.WRITE) return null;
-      if (force && !(vma.flags & VM.WRITE)) {
+      if (force && !(vma.flags & VM_WRITE)) {
         // A forced write keeps the PTE read-only: it only needs a private page.
         const bits = pteBits(entry);
         if (bits & PTE_BITS.ANON && this.frames.refCount(ptePfn(entry)) === 1) return null;
@@ -2090,14 +2126,14 @@ export class MmStruct {
       const pfn = this.frames.allocate();
       if (typeof pfn !== 'number') return OOM_FAULT;
       this.memory.frameBytes(pfn).fill(0);
-      const w = vma.flags & VM.WRITE ? PTE_BITS.WRITE : 0;
+      const w = vma.flags & VM_WRITE ? PTE_BITS.WRITE : 0;
       if (!this.ptes.set(page, pteEntry(pfn, w | PTE_BITS.ANON | PTE_BITS.DIRTY))) {
         this.frames.release(pfn);
         return OOM_FAULT;
       }
       return null;
     }
-    const cow = write && !(vma.flags & VM.SHARED);
+    const cow = write && !(vma.flags & VM_SHARED);
     // mm/memory.c: do_cow_fault prepares the anon_vma (vmf_anon_prepare) before
     // it reads the file page, so a private write past the end of the file gets
     // SIGBUS yet leaves the VMA an anon_vma (it then merges like a touched VMA).
@@ -2111,14 +2147,14 @@ export class MmStruct {
       const pfn = this.frames.allocate();
       if (typeof pfn !== 'number') return OOM_FAULT;
       this.memory.frameBytes(pfn).set(this.memory.frameBytes(cached));
-      const w = vma.flags & VM.WRITE ? PTE_BITS.WRITE : 0;
+      const w = vma.flags & VM_WRITE ? PTE_BITS.WRITE : 0;
       if (!this.ptes.set(page, pteEntry(pfn, w | PTE_BITS.ANON | PTE_BITS.DIRTY))) {
         this.frames.release(pfn);
         return OOM_FAULT;
       }
       return null;
     }
-    const writable = write && vma.flags & VM.SHARED ? PTE_BITS.WRITE | PTE_BITS.DIRTY : 0;
+    const writable = write && vma.flags & VM_SHARED ? PTE_BITS.WRITE | PTE_BITS.DIRTY : 0;
     // The mapping's reference is taken once its PTE is in (a table frame may be missing).
     if (!this.ptes.set(page, pteEntry(cached, writable))) return OOM_FAULT;
     this.frames.retain(cached);
@@ -2127,13 +2163,13 @@ export class MmStruct {
 
   /** mm/vma.c: expand_downwards — grow a grows-down VMA to `address` on a fault below it. */
   private expandDownwards(vma: VmArea, address: number): boolean {
-    if (!(vma.flags & VM.GROWSDOWN)) return false;
+    if (!(vma.flags & VM_GROWSDOWN)) return false;
     if (address < this.minAddr) return false;
     const prev = this.vmas.prev(vma);
     // The guard gap: an accessible mapping that does not grow down may not come within stack_guard_gap.
     if (
       prev !== undefined &&
-      !(prev.flags & VM.GROWSDOWN) &&
+      !(prev.flags & VM_GROWSDOWN) &&
       prev.flags & VM_ACCESS_FLAGS &&
       address - prev.end < this.layout.stackGuardGap
     ) {
@@ -2155,7 +2191,7 @@ export class MmStruct {
     this.vmas.setBounds(vma, address, vma.end);
     vma.pgoff -= grow;
     this.statAccount(vma.flags, grow);
-    if (vma.flags & VM.LOCKED) this.lockedVm += grow;
+    if (vma.flags & VM_LOCKED) this.lockedVm += grow;
     return true;
   }
 
@@ -2163,7 +2199,7 @@ export class MmStruct {
   private wpFault(vma: VmArea, page: number, entry: number): Fault | null {
     const pfn = ptePfn(entry);
     const bits = pteBits(entry);
-    if (vma.flags & VM.SHARED) {
+    if (vma.flags & VM_SHARED) {
       this.ptes.set(page, pteEntry(pfn, bits | PTE_BITS.WRITE | PTE_BITS.DIRTY));
       return null;
     }
@@ -2272,7 +2308,7 @@ export class MmStruct {
       if (write) {
         frame.set(buf.subarray(done, done + n), offset);
         const v = this.vmas.findVma(at)!;
-        if (v.flags & VM.SHARED && v.file !== null) {
+        if (v.flags & VM_SHARED && v.file !== null) {
           this.pageCache.writeBack(v.file, v.pgoff + (page - v.start) / PAGE);
         }
       } else {
@@ -2390,15 +2426,15 @@ export class MmStruct {
     const pending: number[] = [];
     const writeProtected: number[] = [];
     for (const vma of this.vmas) {
-      if (vma.flags & VM.DONTCOPY) continue;
-      const wipe = (vma.flags & VM.WIPEONFORK) !== 0;
+      if (vma.flags & VM_DONTCOPY) continue;
+      const wipe = (vma.flags & VM_WIPEONFORK) !== 0;
       const anon = vma.anonVma !== null && !wipe ? new AnonVma(vma.anonVma) : null;
       const copy = new VmArea(
         vma.start,
         vma.end,
         vma.pgoff,
         vma.file,
-        vma.flags & ~(VM.LOCKED | VM.LOCKONFAULT),
+        vma.flags & ~(VM_LOCKED | VM_LOCKONFAULT),
         anon,
         vma.special,
       );
@@ -2410,7 +2446,7 @@ export class MmStruct {
       // vma_needs_copy: only VMAs with anonymous memory carry their PTEs over;
       // file pages are found again in the page cache.
       if (vma.anonVma === null) continue;
-      const cow = !(vma.flags & VM.SHARED);
+      const cow = !(vma.flags & VM_SHARED);
       pending.length = 0;
       this.ptes.forEach(vma.start, vma.end, (va, entry) => {
         pending.push(va, entry);
@@ -2502,7 +2538,7 @@ export class MmStruct {
       if (!Number.isInteger(vma.pgoff) || vma.pgoff < 0)
         throw new Error(`${where} has pgoff ${vma.pgoff}`);
       total += vma.pages;
-      if (vma.flags & VM.LOCKED) locked += vma.pages;
+      if (vma.flags & VM_LOCKED) locked += vma.pages;
     }
     if (total !== this.totalVm)
       throw new Error(`total_vm is ${this.totalVm} but the VMAs hold ${total} pages`);
@@ -2515,7 +2551,7 @@ export class MmStruct {
       const vma = this.vmas.findContaining(va);
       const bits = pteBits(entry);
       if (vma === undefined) problem = `page ${va.toString(16)} is mapped outside every VMA`;
-      else if (bits & PTE_BITS.WRITE && !(vma.flags & VM.WRITE))
+      else if (bits & PTE_BITS.WRITE && !(vma.flags & VM_WRITE))
         problem = `page ${va.toString(16)} is writable in a VMA that is not`;
       else if (bits & PTE_BITS.ANON && vma.anonVma === null)
         problem = `anonymous page ${va.toString(16)} in a VMA without anon_vma`;
@@ -2548,7 +2584,7 @@ function anonVmaCompatible(a: VmArea, b: VmArea): boolean {
   return (
     a.end === b.start &&
     a.file === b.file &&
-    ((a.flags ^ b.flags) & ~(VM_ACCESS_FLAGS | VM.SOFTDIRTY)) === 0 &&
+    ((a.flags ^ b.flags) & ~(VM_ACCESS_FLAGS | VM_SOFTDIRTY)) === 0 &&
     b.pgoff === a.pgoff + (b.start - a.start) / PAGE
   );
 }
@@ -2556,10 +2592,10 @@ function anonVmaCompatible(a: VmArea, b: VmArea): boolean {
 /** mm/mmap.c: calc_vm_flag_bits, the VM_* flags of MAP_GROWSDOWN, MAP_LOCKED, MAP_SYNC and MAP_STACK. */
 function calcVmFlagBits(flags: number): number {
   return (
-    (flags & MAP.GROWSDOWN ? VM.GROWSDOWN : 0) |
-    (flags & MAP.LOCKED ? VM.LOCKED : 0) |
-    (flags & MAP.SYNC ? VM.SYNC : 0) |
-    (flags & MAP.STACK ? VM.NOHUGEPAGE : 0)
+    (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0) |
+    (flags & MAP_LOCKED ? VM_LOCKED : 0) |
+    (flags & MAP_SYNC ? VM_SYNC : 0) |
+    (flags & MAP_STACK ? VM_NOHUGEPAGE : 0)
   );
 }
 
