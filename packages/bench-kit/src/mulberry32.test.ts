@@ -46,6 +46,10 @@ describe('Mulberry32', () => {
     for (const n of [0, -1, 0.5, 2.5, 2 ** 32 + 1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => rng.rand(n)).toThrow(RangeError);
     }
+    // Values that arithmetic would turn into a valid bound.
+    for (const n of ['5', true, [3]]) {
+      expect(() => rng.rand(n as unknown as number)).toThrow(RangeError);
+    }
   });
 
   test('median', () => {
