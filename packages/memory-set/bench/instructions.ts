@@ -4,13 +4,19 @@
 // times (default 4) to warm up, then REPS times (default 2) the setup and OPS
 // operations; the count per operation is the difference between OPS = 100000
 // and OPS = 0, divided by REPS * 100,000 (the operations' garbage collection
-// included). Bundle first (tsx under valgrind is slow):
+// included). From the repository root, on the sources transpiled file by
+// file as tsx does (tsx itself is slow under valgrind and its counts vary by a
+// few percent; an esbuild bundle loads module constants that tsx's modules fold):
 //
-//   cd packages/memory-set && ../../node_modules/.bin/esbuild bench/instructions.ts \
-//     --bundle --format=esm --platform=node --conditions=source --keep-names --outfile=/tmp/ms-ir.mjs
+//   node scripts/transpile-mirror.mjs /tmp/vmem-js
 //   ir() { valgrind --tool=cachegrind --cache-sim=no --branch-sim=yes --cachegrind-out-file=/dev/null \
-//     node --single-threaded --expose-gc /tmp/ms-ir.mjs "$@" 2>&1 | grep -E 'I *refs|Mispred'; }
+//     node --single-threaded --predictable --expose-gc \
+//     /tmp/vmem-js/packages/memory-set/bench/instructions.js "$@" 2>&1 | grep -E 'I *refs|Mispred'; }
 //   ir 1000 0; ir 1000 100000     # difference / 200,000
+// To compare two versions of the code, add `--min-semi-space-size=512
+// --max-semi-space-size=512` to node's flags: no collection then runs during
+// the operations. Collections fall at other moments in another build of the
+// code, and moved a count by up to 10% between two builds.
 import { runChurn, setupChurn } from './churn-workload.js';
 
 const n = Number(process.argv[2] ?? 1000);

@@ -7,12 +7,14 @@
 // operations. `--predictable` matters: without it the warm-up's count moves by up
 // to ~10^8 instructions from run to run (heuristics that read the clock), which
 // swamps a difference of a few per operation; with it two runs agree within ~10^3.
-// From the repository root (bundle first: tsx under valgrind is slow):
+// From the repository root, on the sources transpiled file by file as tsx does
+// (tsx itself is slow under valgrind and its counts vary by a few percent; an
+// esbuild bundle loads module constants that tsx's modules fold):
 //
-//   cd packages/page-table-x86_64 && ../../node_modules/.bin/esbuild bench/instructions.ts \
-//     --bundle --format=esm --platform=node --conditions=source --outfile=/tmp/ir.mjs
+//   node scripts/transpile-mirror.mjs /tmp/vmem-js
 //   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-//     node --single-threaded --predictable /tmp/ir.mjs "$@" 2>&1 | grep 'I *refs'; }
+//     node --single-threaded --predictable \
+//     /tmp/vmem-js/packages/page-table-x86_64/bench/instructions.js "$@" 2>&1 | grep 'I *refs'; }
 //   ir translate 500000; ir translate 1000000     # difference / 500,000
 //   ir map+unmap 2; ir map+unmap 6                # difference / (4 * 262,144)
 //
