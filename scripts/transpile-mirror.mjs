@@ -2,9 +2,9 @@
 // scripts (not the tests) transpiled file by file into OUT, as tsx does for
 // `pnpm bench`, with every `@vmem/NAME` import pointing at OUT's copy of that
 // package. For instruction counts under valgrind (see the packages'
-// bench/instructions.ts): one process without tsx's loader thread, so a count
-// repeats to a few instructions in 10,000, yet with the module structure the
-// bench runs. An esbuild bundle differs there in both directions: it turns
+// bench/instructions.ts): one process without tsx's loader thread, so that a
+// count repeats within 0.5% (through tsx, within 10%), yet with the module
+// structure the bench runs. An esbuild bundle differs there in both directions: it turns
 // top-level `const` into `var` (module constants are loaded, not folded into
 // the code) and puts every package in one module (an imported binding is
 // direct, not a load through its cell).
@@ -19,7 +19,15 @@ if (out === undefined) {
 }
 const root = resolve(import.meta.dirname, '..');
 const target = resolve(out);
+// OUT is emptied first: only when it is a mirror this script made, or absent.
+const MARK = '.transpile-mirror';
+if (existsSync(target) && !existsSync(join(target, MARK))) {
+  console.error(`${target} exists and is not a mirror made by this script; not touching it`);
+  process.exit(2);
+}
 rmSync(target, { recursive: true, force: true });
+mkdirSync(target, { recursive: true });
+writeFileSync(join(target, MARK), '');
 let files = 0;
 for (const pkg of readdirSync(join(root, 'packages'))) {
   for (const sub of ['src', 'bench']) {

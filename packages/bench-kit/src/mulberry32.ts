@@ -26,8 +26,8 @@ export class Mulberry32 {
     // here, not called, and the check is short: a workload's loop inlines rand
     // four or five times, and V8 stops inlining into a function past a budget
     // of bytecode, which a nested call draws on twice.
-    // `| 0` wraps mod 2^32 like the definition's `>>> 0`; the bits are the same.
     if (typeof n !== 'number' || (n - 1) >>> 0 !== n - 1) badBound(n);
+    // `| 0` wraps mod 2^32 like the definition's `>>> 0`; the bits are the same.
     const s = (this.s + 0x6d2b79f5) | 0;
     this.s = s;
     let t = Math.imul(s ^ (s >>> 15), 1 | s);
