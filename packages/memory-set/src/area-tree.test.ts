@@ -845,4 +845,31 @@ describe('AreaTree at scale', () => {
     tree.checkInvariants();
     expect(tree.size).toBe(n - 40_002);
   });
+
+  test('more than 65,535 leaves: lookups stay right where 16-bit hint entries alias', () => {
+    // Capacity 4 and ascending inserts: leaves of 2 to 4 items, so 200,000
+    // items take more than 65,535 leaves, and the hint entries of the later
+    // ones (ids taken mod 2^16) name earlier leaves, which must fail the test.
+    const page = 4096;
+    const n = 200_000;
+    const tree = new AreaTree<Item>({ nodeCapacity: 4 });
+    const items: Item[] = [];
+    for (let i = 0; i < n; i++) {
+      const item = new Item(2 * i * page, (2 * i + 1) * page, i);
+      tree.insert(item);
+      items.push(item);
+    }
+    expect((tree as unknown as { _leafTop: number })._leafTop).toBeGreaterThan(65_536);
+    const rng = new Mulberry32(7);
+    for (let j = 0; j < 200_000; j++) {
+      // Random addresses, and runs near one address (descents fill the hint
+      // entries around it, which the next lookups then use).
+      const i = j % 4 === 0 ? rng.rand(n) : Math.min(n - 1, (j * 37) % n);
+      const inside = rng.rand(2) === 0;
+      const addr = inside ? 2 * i * page + rng.rand(page) : (2 * i + 1) * page + rng.rand(page);
+      expect(tree.find(addr)).toBe(inside ? items[i] : undefined);
+      expect(tree.findFirstEndingAfter(addr)).toBe(inside ? items[i] : items[i + 1]);
+    }
+    tree.checkInvariants();
+  });
 });

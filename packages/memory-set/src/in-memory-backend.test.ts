@@ -97,4 +97,54 @@ describe('InMemoryBackend', () => {
     }
     expect(b.mappedPages).toBe(5000 * 2.5 - 5000);
   });
+
+  test('flags of any number keep their value: fractions, negatives, large, infinite, -0 as 0', () => {
+    const b = new InMemoryBackend<number>();
+    const values = [0, 1.5, -3, 2 ** 40, Number.POSITIVE_INFINITY, 255, 256, -0];
+    values.forEach((f, i) => {
+      expect(b.map(i * P, (i + 1) * P, f).ok).toBe(true);
+    });
+    values.forEach((f, i) => {
+      expect(b.flagsAt(i * P)).toBe(f === 0 ? 0 : f);
+    });
+    // -0 and 0 are one flags value, as Map keys are: page 7 (-0) answers to 0.
+    expect(Object.is(b.flagsAt(7 * P), 0)).toBe(true);
+    expect(b.unmap(7 * P, 8 * P, 0).ok).toBe(true);
+    // Another value, or a value that only converts to it, is not the same flags.
+    expect(b.unmap(1 * P, 2 * P, 1).ok).toBe(false);
+    expect(b.unmap(3 * P, 4 * P, 2 ** 40 + 1).ok).toBe(false);
+    expect(b.unmap(0, P, '0' as unknown as number).ok).toBe(false);
+    expect(b.protect(2 * P, 3 * P, -3, 1.5).ok).toBe(true);
+    expect(b.flagsAt(2 * P)).toBe(1.5);
+    expect(b.mappedPages).toBe(7);
+  });
+
+  test('65,535 distinct flags values fit; one more throws RangeError and changes nothing', () => {
+    const b = new InMemoryBackend<number>();
+    const LIMIT = 65_535;
+    for (let i = 0; i < LIMIT; i++) expect(b.map(i * P, (i + 1) * P, i * 0.5).ok).toBe(true);
+    expect(() => b.map(LIMIT * P, (LIMIT + 1) * P, -1)).toThrow(RangeError);
+    expect(() => b.protect(0, P, 0, -1)).toThrow(RangeError);
+    expect(b.flagsAt(LIMIT * P)).toBeUndefined();
+    expect(b.flagsAt(0)).toBe(0);
+    expect(b.mappedPages).toBe(LIMIT);
+    // Values already held keep working, on new pages too.
+    expect(b.map(LIMIT * P, (LIMIT + 2) * P, 7).ok).toBe(true);
+    expect(b.flagsAt((LIMIT + 1) * P)).toBe(7);
+  });
+
+  test('a call that fails does not use up a code for its new flags value', () => {
+    const b = new InMemoryBackend<number>();
+    expect(b.map(0, P, 1).ok).toBe(true);
+    // 70,000 failed calls with new values: maps over a mapped page, and
+    // protects of pages that do not hold the stated flags.
+    for (let i = 0; i < 35_000; i++) {
+      expect(b.map(0, P, 10 + i).ok).toBe(false);
+      expect(b.protect(0, P, 2, 100_000 + i).ok).toBe(false);
+    }
+    expect(b.map(P, 2 * P, 3.25).ok).toBe(true);
+    expect(b.protect(0, P, 1, 4.5).ok).toBe(true);
+    expect(b.flagsAt(0)).toBe(4.5);
+    expect(b.flagsAt(P)).toBe(3.25);
+  });
 });

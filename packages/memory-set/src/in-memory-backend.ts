@@ -19,12 +19,16 @@ export interface BackendCall {
 const EEXIST: Failure = failure('EEXIST');
 const EFAULT: Failure = failure('EFAULT');
 
-// Pages are kept in chunks of this many, one Float64Array each (NaN = free).
+// Pages are kept in chunks of this many, each a stretch of one Uint16Array
+// pool holding a code per page (see InMemoryBackend).
 const CHUNK = 512;
 // Entries of the chunk cache (a power of two).
 const CACHE = 4096;
 const MASK = CACHE - 1;
-const NO_CHUNK = new Float64Array(0);
+// Codes are 1 to MAX_CODES (0: free page), so a page takes 2 bytes.
+const MAX_CODES = 0xffff;
+// Flags that are integers below this have their code in a table, not the Map.
+const SMALL_FLAGS = 256;
 
 /**
  * A {@link MappingBackend} that keeps page ownership (page -> flags) and checks
@@ -33,27 +37,42 @@ const NO_CHUNK = new Float64Array(0);
  * (nothing changes in either case). One instance is shared by all areas; it
  * merges with itself. For tests, examples and the benchmark.
  *
- * Ownership lives in a Map from 512-page chunk to a Float64Array of flags, not
- * in a Map per page: one Map lookup per call instead of two per page, and no
- * Map deletions (V8's Map rehashes the whole table again and again under a
- * steady set/delete churn: measured ~75 us per set+delete at 10,000 entries
- * on Node 20). Chunks are never freed, so memory follows the address range
- * ever mapped (4 KiB per 2 MiB).
+ * A page holds a 16-bit code instead of its flags: 0 for a free page, else the
+ * index of its flags among the distinct flags values this backend has mapped
+ * or protected to (at most 65,535; one more throws RangeError before anything
+ * changes). Flags are compared as `Map` keys compare them (SameValueZero, so
+ * 0 and -0 are one value). Codes live in 512-page chunks of one Uint16Array
+ * pool, found through a Map from chunk number to pool offset: one lookup per
+ * call instead of two Map operations per page (V8's Map rehashes the whole
+ * table again and again under a steady set/delete churn: measured ~75 us per
+ * set+delete at 10,000 entries on Node 20), 2 bytes per page instead of 8
+ * (the 4 GiB that vma-churn-65000 spans take 2 MiB), and no typed-array
+ * object per chunk to load on the way. Chunks are never freed, so memory
+ * follows the address range ever mapped (1 KiB per 2 MiB).
  */
 export class InMemoryBackend<F extends number = number> implements MappingBackend<F> {
   /** Page size in bytes. */
   readonly pageSize: number;
   /** Every call so far when recording, else empty. */
   readonly calls: BackendCall[];
-  private readonly _chunks: Map<number, Float64Array>;
+  private readonly _chunks: Map<number, number>;
   private readonly _record: boolean;
   private _mapped: number;
-  // A direct-mapped cache of chunks in front of the Map: slot `index & MASK`
-  // holds the chunk of `_cacheIndex[slot]` (-1: none). Chunks are never freed,
-  // so an entry never goes stale. Random calls over up to CACHE chunks (8 GiB
-  // of contiguous address space) find their chunk here, with no hash lookup.
+  // The pool: chunk k of the pool is pages [k * CHUNK, (k + 1) * CHUNK).
+  private _pages: Uint16Array;
+  private _chunkCount: number;
+  // A direct-mapped cache of chunk offsets in front of the Map: slot
+  // `index & MASK` holds the pool offset of chunk `_cacheIndex[slot]` (-1:
+  // none). Chunks are never freed, so an entry never goes stale. Random calls
+  // over up to CACHE chunks (8 GiB of contiguous address space) find their
+  // chunk here, with no hash lookup.
   private readonly _cacheIndex: Float64Array;
-  private readonly _cacheChunk: Float64Array[];
+  private readonly _cacheBase: Int32Array;
+  // Code -> flags (entry 0, a free page, is unused); flags -> code.
+  private readonly _flagsOf: F[];
+  private readonly _codeOf: Map<number, number>;
+  // Code of the flags 0 to SMALL_FLAGS - 1, -1 while they have none.
+  private readonly _smallCode: Int32Array;
 
   constructor(options: InMemoryBackendOptions = {}) {
     const pageSize = options.pageSize ?? 4096;
@@ -64,10 +83,15 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     this.pageSize = pageSize;
     this.calls = [];
     this._chunks = new Map();
-    this._cacheIndex = new Float64Array(CACHE).fill(-1);
-    this._cacheChunk = new Array<Float64Array>(CACHE).fill(NO_CHUNK);
     this._record = options.record === true;
     this._mapped = 0;
+    this._pages = new Uint16Array(16 * CHUNK);
+    this._chunkCount = 0;
+    this._cacheIndex = new Float64Array(CACHE).fill(-1);
+    this._cacheBase = new Int32Array(CACHE);
+    this._flagsOf = [Number.NaN as F];
+    this._codeOf = new Map();
+    this._smallCode = new Int32Array(SMALL_FLAGS).fill(-1);
   }
 
   /** Flags of the page holding `addr`, or undefined when it is not mapped. */
@@ -75,10 +99,10 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     checkAddress('addr', addr);
     const page = Math.floor(addr / this.pageSize);
     const ci = Math.floor(page / CHUNK);
-    const chunk = this._chunks.get(ci);
-    if (chunk === undefined) return undefined;
-    const f = chunk[page - ci * CHUNK];
-    return Number.isNaN(f) ? undefined : (f as F);
+    const base = this._chunks.get(ci);
+    if (base === undefined) return undefined;
+    const code = this._pages[base + (page - ci * CHUNK)];
+    return code === 0 ? undefined : this._flagsOf[code];
   }
 
   /** Number of mapped pages. */
@@ -88,10 +112,10 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
 
   /** Mapped pages in no particular order, as [address, flags]. */
   *mapped(): Generator<[number, F], void, undefined> {
-    for (const [ci, chunk] of this._chunks) {
+    for (const [ci, base] of this._chunks) {
       for (let i = 0; i < CHUNK; i++) {
-        const f = chunk[i];
-        if (!Number.isNaN(f)) yield [(ci * CHUNK + i) * this.pageSize, f as F];
+        const code = this._pages[base + i];
+        if (code !== 0) yield [(ci * CHUNK + i) * this.pageSize, this._flagsOf[code]];
       }
     }
   }
@@ -102,15 +126,20 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     const first = this._page('start', start);
     const last = this._page('end', end);
     if (last < first) throw reversed(start, end);
+    // A new flags value gets its code only when the call succeeds.
+    let code = this._code(flags);
+    const fresh = code < 0;
+    if (fresh) code = this._nextCode(flags);
     const n = last - first;
     if (n > 0 && n <= SMALL && (first & (CHUNK - 1)) + n <= CHUNK) {
       // A new chunk is all free: creating it for a call that then fails is harmless.
-      const chunk = this._chunkForWrite(first);
-      if (!swapSmall(chunk, first & (CHUNK - 1), n | 0, Number.NaN, 1, flags)) return EEXIST;
+      const o = this._baseForWrite(first) + (first & (CHUNK - 1));
+      if (!swapSmall(this._pages, o, n | 0, 0, code)) return EEXIST;
     } else {
-      if (!this._all(first, last, Number.NaN)) return EEXIST;
-      this._fill(first, last, flags);
+      if (!this._all(first, last, 0)) return EEXIST;
+      this._fill(first, last, code);
     }
+    if (fresh) this._addCode(flags, code);
     this._mapped += n;
     return OK;
   }
@@ -120,14 +149,15 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     const first = this._page('start', start);
     const last = this._page('end', end);
     if (last < first) throw reversed(start, end);
+    const code = this._code(flags);
     const n = last - first;
     if (n > 0 && n <= SMALL && (first & (CHUNK - 1)) + n <= CHUNK) {
-      const chunk = this._chunk(Math.floor(first / CHUNK));
-      if (chunk === undefined) return EFAULT;
-      if (!swapSmall(chunk, first & (CHUNK - 1), n | 0, flags, 0, Number.NaN)) return EFAULT;
+      const base = this._base(Math.floor(first / CHUNK));
+      if (base < 0) return EFAULT;
+      if (!swapSmall(this._pages, base + (first & (CHUNK - 1)), n | 0, code, 0)) return EFAULT;
     } else {
-      if (Number.isNaN(flags) || !this._all(first, last, flags)) return EFAULT;
-      this._fill(first, last, Number.NaN);
+      if (Number.isNaN(flags) || !this._all(first, last, code)) return EFAULT;
+      this._fill(first, last, 0);
     }
     this._mapped -= n;
     return OK;
@@ -139,14 +169,21 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     const first = this._page('start', start);
     const last = this._page('end', end);
     if (last < first) throw reversed(start, end);
+    const code = this._code(oldFlags);
+    let newCode = this._code(newFlags);
+    const fresh = newCode < 0;
+    if (fresh) newCode = this._nextCode(newFlags);
     const n = last - first;
     if (n > 0 && n <= SMALL && (first & (CHUNK - 1)) + n <= CHUNK) {
-      const chunk = this._chunk(Math.floor(first / CHUNK));
-      if (chunk === undefined) return EFAULT;
-      return swapSmall(chunk, first & (CHUNK - 1), n | 0, oldFlags, 0, newFlags) ? OK : EFAULT;
+      const base = this._base(Math.floor(first / CHUNK));
+      if (base < 0) return EFAULT;
+      const o = base + (first & (CHUNK - 1));
+      if (!swapSmall(this._pages, o, n | 0, code, newCode)) return EFAULT;
+    } else {
+      if (Number.isNaN(oldFlags) || !this._all(first, last, code)) return EFAULT;
+      this._fill(first, last, newCode);
     }
-    if (Number.isNaN(oldFlags) || !this._all(first, last, oldFlags)) return EFAULT;
-    this._fill(first, last, newFlags);
+    if (fresh) this._addCode(newFlags, newCode);
     return OK;
   }
   canSplit(start: number, at: number, end: number, flags: F): Result {
@@ -170,61 +207,94 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     return upper === this;
   }
 
-  // True when every page of [first, last) holds `flags` (NaN: is free).
-  private _all(first: number, last: number, flags: number): boolean {
-    const free = Number.isNaN(flags);
+  // True when every page of [first, last) holds `code` (0: is free; -1,
+  // flags never mapped: no page).
+  private _all(first: number, last: number, code: number): boolean {
+    const pages = this._pages;
     let p = first;
     while (p < last) {
       const ci = Math.floor(p / CHUNK);
-      const base = ci * CHUNK;
-      const stop = Math.min(last, base + CHUNK);
-      const chunk = this._chunk(ci);
-      if (chunk === undefined) {
-        if (!free) return false;
+      const from = ci * CHUNK;
+      const stop = Math.min(last, from + CHUNK);
+      const base = this._base(ci);
+      if (base < 0) {
+        if (code !== 0) return false;
         p = stop;
         continue;
       }
-      for (; p < stop; p++) {
-        const f = chunk[p - base];
-        if (free ? !Number.isNaN(f) : f !== flags) return false;
-      }
+      for (; p < stop; p++) if (pages[base + (p - from)] !== code) return false;
     }
     return true;
   }
 
-  private _fill(first: number, last: number, flags: number): void {
+  private _fill(first: number, last: number, code: number): void {
     let p = first;
     while (p < last) {
       const ci = Math.floor(p / CHUNK);
-      const base = ci * CHUNK;
-      const stop = Math.min(last, base + CHUNK);
-      const chunk = this._chunkForWrite(p);
+      const from = ci * CHUNK;
+      const stop = Math.min(last, from + CHUNK);
+      const base = this._baseForWrite(p);
+      // Read after _baseForWrite, which may grow the pool.
+      const pages = this._pages;
       // A loop, not TypedArray.fill: calls cover a few pages and the builtin's
       // call overhead dominates there.
-      for (; p < stop; p++) chunk[p - base] = flags;
+      for (; p < stop; p++) pages[base + (p - from)] = code;
     }
   }
 
-  private _chunk(index: number): Float64Array | undefined {
+  // Code of `flags`, or -1 when no page can hold them (never mapped, NaN, or
+  // not a number: unmap and protect take any value and never coerce it).
+  private _code(flags: number): number {
+    if (typeof flags !== 'number') return -1;
+    if ((flags & (SMALL_FLAGS - 1)) === flags) return this._smallCode[flags];
+    return this._codeOf.get(flags) ?? -1;
+  }
+
+  // The code the next new flags value gets; throws when there is none left.
+  private _nextCode(flags: F): number {
+    const code = this._flagsOf.length;
+    if (code > MAX_CODES) {
+      throw new RangeError(
+        `InMemoryBackend holds at most ${MAX_CODES} distinct flags values; ${flags} would be one more`,
+      );
+    }
+    return code;
+  }
+
+  private _addCode(flags: F, code: number): void {
+    this._flagsOf.push(flags);
+    if ((flags & (SMALL_FLAGS - 1)) === flags) this._smallCode[flags] = code;
+    else this._codeOf.set(flags, code);
+  }
+
+  // Pool offset of chunk `index`, or -1 when it has none.
+  private _base(index: number): number {
     const slot = index & MASK;
-    if (this._cacheIndex[slot] === index) return this._cacheChunk[slot];
-    const chunk = this._chunks.get(index);
-    if (chunk !== undefined) {
-      this._cacheIndex[slot] = index;
-      this._cacheChunk[slot] = chunk;
-    }
-    return chunk;
+    if (this._cacheIndex[slot] === index) return this._cacheBase[slot];
+    const base = this._chunks.get(index);
+    if (base === undefined) return -1;
+    this._cacheIndex[slot] = index;
+    this._cacheBase[slot] = base;
+    return base;
   }
 
-  // The chunk holding `page`, created (all free) when missing.
-  private _chunkForWrite(page: number): Float64Array {
+  // Pool offset of the chunk holding `page`, created (all free) when missing.
+  private _baseForWrite(page: number): number {
     const index = Math.floor(page / CHUNK);
-    let chunk = this._chunk(index);
-    if (chunk === undefined) {
-      chunk = new Float64Array(CHUNK).fill(Number.NaN);
-      this._chunks.set(index, chunk);
+    const base = this._base(index);
+    return base >= 0 ? base : this._newChunk(index);
+  }
+
+  private _newChunk(index: number): number {
+    const base = this._chunkCount * CHUNK;
+    if (base + CHUNK > this._pages.length) {
+      const pages = new Uint16Array(this._pages.length * 2);
+      pages.set(this._pages);
+      this._pages = pages;
     }
-    return chunk;
+    this._chunkCount++;
+    this._chunks.set(index, base);
+    return base;
   }
 
   private _page(name: string, addr: number): number {
@@ -246,19 +316,17 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
 // instead of double adds and conversions.
 const SMALL = 4;
 
-// When pages [o, o + n) of `chunk` (1 <= n <= SMALL) all hold `expect`, or
-// all are free when `free` is 1 (and `expect` NaN), sets them to `value` and
-// answers true; else changes nothing (a NaN `expect` with `free` 0 matches
-// no page). Straight-line code with no data-dependent branch: the page
-// loops' exits, at a random 1 to 4 pages per call, were a mispredicted branch
-// per loop. Page j is read and written at o + min(j, n - 1), so pages past
-// the range are never touched (the last one is just visited again).
+// When pages [o, o + n) of `pages` (1 <= n <= SMALL) all hold `expect`, sets
+// them to `value` and answers true; else changes nothing (an `expect` of -1
+// matches no page). Straight-line code with no data-dependent branch: the
+// page loops' exits, at a random 1 to 4 pages per call, were a mispredicted
+// branch per loop. Page j is read and written at o + min(j, n - 1), so pages
+// past the range are never touched (the last one is just visited again).
 function swapSmall(
-  chunk: Float64Array,
+  pages: Uint16Array,
   o: number,
   n: number,
   expect: number,
-  free: number,
   value: number,
 ): boolean {
   const m = n - 1;
@@ -268,20 +336,16 @@ function swapSmall(
   const i1 = o + m + (d1 & (d1 >> 31));
   const i2 = o + m + (d2 & (d2 >> 31));
   const i3 = o + m + (d3 & (d3 >> 31));
-  const f0 = chunk[o];
-  const f1 = chunk[i1];
-  const f2 = chunk[i2];
-  const f3 = chunk[i3];
   const ok =
-    (+(f0 === expect) | (free & +Number.isNaN(f0))) &
-    (+(f1 === expect) | (free & +Number.isNaN(f1))) &
-    (+(f2 === expect) | (free & +Number.isNaN(f2))) &
-    (+(f3 === expect) | (free & +Number.isNaN(f3)));
+    +(pages[o] === expect) &
+    +(pages[i1] === expect) &
+    +(pages[i2] === expect) &
+    +(pages[i3] === expect);
   if (ok === 0) return false;
-  chunk[o] = value;
-  chunk[i1] = value;
-  chunk[i2] = value;
-  chunk[i3] = value;
+  pages[o] = value;
+  pages[i1] = value;
+  pages[i2] = value;
+  pages[i3] = value;
   return true;
 }
 
