@@ -1,4 +1,4 @@
-import { checkAddress, checkAligned, flagsError, hex, isMultiple } from './check.js';
+import { checkAddress, checkAligned, flagsError, hex } from './check.js';
 import type { MappingBackend } from './mapping-backend.js';
 import { type Failure, failure, OK, type Result } from './result.js';
 
@@ -55,6 +55,8 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
   readonly pageSize: number;
   /** Every call so far when recording, else empty. */
   readonly calls: BackendCall[];
+  // The page of the highest safe integer address.
+  private readonly _maxPage: number;
   private readonly _chunks: Map<number, number>;
   private readonly _record: boolean;
   private _mapped: number;
@@ -82,6 +84,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     }
     this.pageSize = pageSize;
     this.calls = [];
+    this._maxPage = Math.floor(Number.MAX_SAFE_INTEGER / pageSize);
     this._chunks = new Map();
     this._record = options.record === true;
     this._mapped = 0;
@@ -297,11 +300,17 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     return base;
   }
 
+  // The page number of `addr`. One test instead of isSafeInteger plus
+  // isMultiple: the quotient by a power of two is exact, so it is an integer
+  // exactly when `addr` is a multiple, and at most _maxPage exactly when
+  // `addr` is at most 2^53 - 1.
   private _page(name: string, addr: number): number {
-    if (!Number.isSafeInteger(addr) || addr < 0 || !isMultiple(addr, this.pageSize)) {
+    if (typeof addr !== 'number') throw this._pageError(name, addr);
+    const page = addr / this.pageSize;
+    if (!(Math.floor(page) === page && page >= 0 && page <= this._maxPage)) {
       throw this._pageError(name, addr);
     }
-    return addr / this.pageSize;
+    return page;
   }
 
   // Out of line, so that _page stays small enough to inline.
