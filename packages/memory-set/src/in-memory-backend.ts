@@ -249,7 +249,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
   // not a number: unmap and protect take any value and never coerce it).
   private _code(flags: number): number {
     if (typeof flags !== 'number') return -1;
-    if ((flags & (SMALL_FLAGS - 1)) === flags) return this._smallCode[flags];
+    if (isSmallFlags(flags)) return this._smallCode[flags];
     return this._codeOf.get(flags) ?? -1;
   }
 
@@ -266,7 +266,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
 
   private _addCode(flags: F, code: number): void {
     this._flagsOf.push(flags);
-    if ((flags & (SMALL_FLAGS - 1)) === flags) this._smallCode[flags] = code;
+    if (isSmallFlags(flags)) this._smallCode[flags] = code;
     else this._codeOf.set(flags, code);
   }
 
@@ -356,6 +356,11 @@ function swapSmall(
   pages[i2] = value;
   pages[i3] = value;
   return true;
+}
+
+// An integer from 0 to SMALL_FLAGS - 1 (-0 too, which is 0 as a Map key).
+function isSmallFlags(flags: number): boolean {
+  return (flags & (SMALL_FLAGS - 1)) === flags;
 }
 
 // Without this check an end below the start counted negative pages as mapped.
