@@ -102,8 +102,8 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     checkAddress('addr', addr);
     const page = Math.floor(addr / this.pageSize);
     const ci = Math.floor(page / CHUNK);
-    const base = this._chunks.get(ci);
-    if (base === undefined) return undefined;
+    const base = this._base(ci);
+    if (base < 0) return undefined;
     const code = this._pages[base + (page - ci * CHUNK)];
     return code === 0 ? undefined : this._flagsOf[code];
   }
@@ -129,10 +129,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     const first = this._page('start', start);
     const last = this._page('end', end);
     if (last < first) throw reversed(start, end);
-    // A new flags value gets its code only when the call succeeds.
-    let code = this._code(flags);
-    const fresh = code < 0;
-    if (fresh) code = this._nextCode(flags);
+    const code = this._codeForWrite(flags);
     const n = last - first;
     if (n > 0 && n <= SMALL && (first & (CHUNK - 1)) + n <= CHUNK) {
       // A new chunk is all free: creating it for a call that then fails is harmless.
@@ -142,7 +139,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
       if (!this._all(first, last, 0)) return EEXIST;
       this._fill(first, last, code);
     }
-    if (fresh) this._addCode(flags, code);
+    if (code === this._flagsOf.length) this._addCode(flags, code);
     this._mapped += n;
     return OK;
   }
@@ -173,9 +170,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     const last = this._page('end', end);
     if (last < first) throw reversed(start, end);
     const code = this._code(oldFlags);
-    let newCode = this._code(newFlags);
-    const fresh = newCode < 0;
-    if (fresh) newCode = this._nextCode(newFlags);
+    const newCode = this._codeForWrite(newFlags);
     const n = last - first;
     if (n > 0 && n <= SMALL && (first & (CHUNK - 1)) + n <= CHUNK) {
       const base = this._base(Math.floor(first / CHUNK));
@@ -186,7 +181,7 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
       if (Number.isNaN(oldFlags) || !this._all(first, last, code)) return EFAULT;
       this._fill(first, last, newCode);
     }
-    if (fresh) this._addCode(newFlags, newCode);
+    if (newCode === this._flagsOf.length) this._addCode(newFlags, newCode);
     return OK;
   }
   canSplit(start: number, at: number, end: number, flags: F): Result {
@@ -253,8 +248,12 @@ export class InMemoryBackend<F extends number = number> implements MappingBacken
     return this._codeOf.get(flags) ?? -1;
   }
 
-  // The code the next new flags value gets; throws when there is none left.
-  private _nextCode(flags: F): number {
+  // The code of `flags`, or for a new value the code it gets if the call
+  // succeeds (the next one, _flagsOf.length: the caller then adds it, so a
+  // call that fails uses none up); throws when no code is left.
+  private _codeForWrite(flags: F): number {
+    const known = this._code(flags);
+    if (known >= 0) return known;
     const code = this._flagsOf.length;
     if (code > MAX_CODES) {
       throw new RangeError(
